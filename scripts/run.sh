@@ -1,0 +1,61 @@
+#!/usr/bin/env bash
+# The project's single entry point: `npm run <task>` lands here, so a fresh
+# machine needs nothing by hand. Each task provisions what it uses.
+set -euo pipefail
+ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+cd "$ROOT"
+# shellcheck source=toolchain.sh
+source "$ROOT/scripts/toolchain.sh"
+for f in python.sh postgres.sh rie.sh; do
+  # shellcheck disable=SC1090
+  [ -f "$ROOT/scripts/$f" ] && source "$ROOT/scripts/$f"
+done
+
+task="${1:-test}"
+shift || true
+
+build() {
+  pm_ensure_node
+  pm_ensure_node_modules
+  node_modules/.bin/tsc -p tsconfig.json
+  node scripts/bundle-hooks.mjs
+}
+
+case "$task" in
+  build)
+    build
+    ;;
+  test)
+    build
+    # One type-check of sources, tests and examples; jest then only transpiles.
+    node_modules/.bin/tsc -p tsconfig.test.json
+    pm_ensure_venv
+    pm_ensure_postgres
+    pm_ensure_rie
+    mkdir -p .test-results
+    jest_rc=0 py_rc=0
+    node_modules/.bin/jest --ci --json --outputFile=.test-results/jest.json "$@" || jest_rc=$?
+    "$PM_VENV/bin/python" -m pytest -q -p no:cacheprovider --junitxml=.test-results/pytest.xml runtime/tests examples || py_rc=$?
+    # One closing line over both runners, so a reader (or CI) sees the whole count.
+    node scripts/test-summary.js .test-results/jest.json .test-results/pytest.xml
+    [ "$jest_rc" -eq 0 ] && [ "$py_rc" -eq 0 ]
+    ;;
+  rehearse)
+    build
+    pm_ensure_venv
+    pm_ensure_postgres
+    pm_ensure_rie
+    node rehearsal/bin/rehearse.js "$@"
+    ;;
+  bench)
+    build
+    pm_ensure_venv
+    pm_ensure_postgres
+    pm_ensure_rie
+    node rehearsal/bin/bench.js "$@"
+    ;;
+  *)
+    echo "unknown task '$task' (known: build, test, rehearse, bench)" >&2
+    exit 2
+    ;;
+esac

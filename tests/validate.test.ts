@@ -1,0 +1,144 @@
+// Validators run without any Pulumi engine: they are plain functions a program can call too.
+import { DeploymentConfig, MangumFunctionArgs, resolveMangumFunctionArgs, validateMangumFunctionArgs, validateScheduleExpression } from "../index";
+
+const code = __dirname;
+const problemsOf = (args: Partial<MangumFunctionArgs>) => resolveMangumFunctionArgs({ code, ...args } as MangumFunctionArgs).problems;
+
+describe("resolveMangumFunctionArgs", () => {
+    test("defaults", () => {
+        const { settings, problems } = resolveMangumFunctionArgs({ code });
+        expect(problems).toEqual([]);
+        expect(settings).toEqual({
+            handler: "main.handler",
+            runtime: "python3.13",
+            architecture: "arm64",
+            memorySize: 1024,
+            timeout: 30,
+            aliasName: "live",
+            http: "function-url",
+            functionUrlAuth: "NONE",
+            logRetentionDays: 30,
+            snapStart: false,
+            warmup: { concurrency: 5, holdMs: [250, 400], mode: "helper", minDistinct: 5, failOnCheckError: true, timeoutSeconds: 120 },
+            keepWarm: [{ schedule: "rate(5 minutes)", concurrency: 5 }],
+            deployment: { config: DeploymentConfig.Canary10Percent5Minutes, errorAlarm: false, triggers: [], postTraffic: false },
+        });
+    });
+
+    test("does not mutate its arguments", () => {
+        const args: MangumFunctionArgs = { code, warmup: { concurrency: 3 }, keepWarm: [{ schedule: "rate(1 minute)" }] };
+        const copy = JSON.parse(JSON.stringify(args));
+        resolveMangumFunctionArgs(args);
+        expect(args).toEqual(copy);
+    });
+
+    test.each<[string, Partial<MangumFunctionArgs>, string]>([
+        ["negative memory", { memorySize: -1 }, "memorySize must be an integer from 128 to 10240 MB; got -1."],
+        ["fractional memory", { memorySize: 512.5 }, "memorySize must be an integer from 128 to 10240 MB; got 512.5."],
+        ["memory over the limit", { memorySize: 10241 }, "memorySize must be an integer from 128 to 10240 MB; got 10241."],
+        ["timeout over 900", { timeout: 901 }, "timeout must be an integer from 1 to 900 seconds; got 901."],
+        ["timeout zero", { timeout: 0 }, "timeout must be an integer from 1 to 900 seconds; got 0."],
+        [
+            "unknown runtime",
+            { runtime: "python2.7" as any },
+            'runtime must be one of python3.10, python3.11, python3.12, python3.13, python3.14 (Mangum apps run on Python); got "python2.7".',
+        ],
+        [
+            "a Node runtime",
+            { runtime: "nodejs24.x" as any },
+            'runtime must be one of python3.10, python3.11, python3.12, python3.13, python3.14 (Mangum apps run on Python); got "nodejs24.x".',
+        ],
+        ["unknown architecture", { architecture: "arm" as any }, 'architecture must be "arm64" or "x86_64"; got "arm".'],
+        ["handler without attribute", { handler: "main" }, 'handler must be "module.attribute" with Python identifiers, e.g. "main.handler"; got "main".'],
+        [
+            "SnapStart with provisioned concurrency",
+            { snapStart: true, provisionedConcurrency: 2 },
+            "Only one of `snapStart` or `provisionedConcurrency` can be provided: Lambda does not support SnapStart with provisioned concurrency.",
+        ],
+        ["SnapStart on python3.11", { snapStart: true, runtime: "python3.11" }, 'snapStart requires runtime python3.12 or later; got "python3.11".'],
+        ["alias of digits only", { aliasName: "42" }, 'aliasName must be 1 to 128 letters, digits, "-" or "_", and not only digits; got "42".'],
+        ["alias with a dot", { aliasName: "v1.live" }, 'aliasName must be 1 to 128 letters, digits, "-" or "_", and not only digits; got "v1.live".'],
+        ["empty alias", { aliasName: "" }, 'aliasName must be 1 to 128 letters, digits, "-" or "_", and not only digits; got "".'],
+        ["$LATEST as alias", { aliasName: "$LATEST" }, 'aliasName must be 1 to 128 letters, digits, "-" or "_", and not only digits; got "$LATEST".'],
+        ["alias too long", { aliasName: "a".repeat(129) }, `aliasName must be 1 to 128 letters, digits, "-" or "_", and not only digits; got "${"a".repeat(129)}".`],
+        [
+            "retention CloudWatch rejects",
+            { logRetentionDays: 10 },
+            "logRetentionDays must be one of 0, 1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827, 2192, 2557, 2922, 3288, 3653 (CloudWatch's allowed values; 0 keeps logs forever); got 10.",
+        ],
+        ["unknown front door", { http: "alb" as any }, 'http must be "function-url", "http-api" or false; got "alb".'],
+        ["URL auth without a URL", { http: "http-api", functionUrlAuth: "AWS_IAM" }, 'functionUrlAuth applies only to http: "function-url"; got http: "http-api".'],
+        ["six layers", { layers: ["a", "b", "c", "d", "e", "f"] }, "layers accepts at most 5 layer ARNs (a Lambda limit); got 6."],
+        ["zero reserved concurrency", { reservedConcurrency: 0 }, "reservedConcurrency must be an integer from 1 to 100000; got 0."],
+        ["negative provisioned concurrency", { provisionedConcurrency: -2 }, "provisionedConcurrency must be an integer from 1 to 100000; got -2."],
+        ["policy that is not an ARN", { policies: ["AdministratorAccess"] }, 'policies[0] must be a managed policy ARN ("arn:...") or an inline statement; got "AdministratorAccess".'],
+        ["inline statement without resources", { policies: [{ Action: "s3:GetObject", Resource: [] }] }, "policies[0].Resource must name the resources the statement applies to."],
+        ["code that is not a directory", { code: "/nonexistent/app" }, 'code must be a directory with the app and its dependencies, or a Pulumi archive; "/nonexistent/app" is not a directory.'],
+        ["warm-up concurrency 0", { warmup: { concurrency: 0 } }, "warmup.concurrency must be an integer from 1 to 100; got 0."],
+        ["warm-up concurrency 101", { warmup: { concurrency: 101 } }, "warmup.concurrency must be an integer from 1 to 100; got 101."],
+        ["hold range reversed", { warmup: { holdMs: [400, 250] } }, "warmup.holdMs must be [min, max] integers with 0 <= min <= max <= 10000; got [400,250]."],
+        ["hold past the timeout", { timeout: 3, warmup: { holdMs: [250, 3000] } }, "warmup.holdMs maximum (3000 ms) must be below the function's timeout (3 s)."],
+        ["http mode without path", { warmup: { mode: "http" } }, 'warmup.path is required in http mode and must start with "/", e.g. "/healthz"; got undefined.'],
+        ["path in helper mode", { warmup: { path: "/healthz" } }, 'warmup.path applies only to warmup.mode "http"; remove it or set mode: "http".'],
+        ["checks in http mode", { warmup: { mode: "http", path: "/healthz", checks: ["db"] } }, 'warmup.checks applies only to warmup.mode "helper": http mode cannot run named checks.'],
+        ["minDistinct above concurrency", { warmup: { concurrency: 3, minDistinct: 4 } }, "warmup.minDistinct must be an integer from 1 to 3; got 4."],
+        ["check name with a space", { warmup: { checks: ["my db"] } }, 'warmup.checks must be a list of check names (letters, digits, ".", "_", "-"); got ["my db"].'],
+        ["hook timeout too short", { warmup: { timeoutSeconds: 5 } }, "warmup.timeoutSeconds must be an integer from 10 to 900 seconds; got 5."],
+        [
+            "warm-up wider than reserved concurrency",
+            { reservedConcurrency: 3 },
+            "warmup.concurrency (5) exceeds reservedConcurrency (3): the warm-up could never reach that many environments.",
+        ],
+        ["keep-warm wider than reserved concurrency", { reservedConcurrency: 5, keepWarm: [{ concurrency: 8 }] }, "keepWarm[0].concurrency (8) exceeds reservedConcurrency (5)."],
+        ["provisioned above reserved", { reservedConcurrency: 5, provisionedConcurrency: 6 }, "provisionedConcurrency (6) exceeds reservedConcurrency (5)."],
+        ["keep-warm with bad rate unit", { keepWarm: { schedule: "rate(5 minute)" } }, 'keepWarm.schedule: use the plural unit for a rate above 1, e.g. "rate(5 minutes)"; got "rate(5 minute)".'],
+        ["keep-warm rate of 1 in plural", { keepWarm: { schedule: "rate(1 minutes)" } }, 'keepWarm.schedule: use the singular unit for a rate of 1, e.g. "rate(1 minute)"; got "rate(1 minutes)".'],
+        [
+            "keep-warm cron with five fields",
+            { keepWarm: [{ schedule: "cron(*/5 * * * *)" }] },
+            'keepWarm[0].schedule: a cron expression has 6 fields (minutes hours day-of-month month day-of-week year); got 5 in "cron(*/5 * * * *)".',
+        ],
+        ["keep-warm concurrency 0", { keepWarm: [{ concurrency: 0 }] }, "keepWarm[0].concurrency must be an integer from 1 to 100; got 0."],
+        ["keep-warm empty list", { keepWarm: [] }, "keepWarm must list at least one schedule; use keepWarm: false to turn keep-warm off."],
+        [
+            "hand-made deployment config",
+            { deployment: { config: { kind: "predefined", name: "CodeDeployDefault.OneAtATime" } as any } },
+            'deployment.config must be a DeploymentConfig constant (e.g. DeploymentConfig.Canary10Percent5Minutes) or DeploymentConfig.canary(...) / DeploymentConfig.linear(...); got {"kind":"predefined","name":"CodeDeployDefault.OneAtATime"}.',
+        ],
+        [
+            "custom config tampered after creation",
+            { deployment: { config: { kind: "custom", type: "Canary", percentage: 0, intervalMinutes: 5 } as any } },
+            "deployment.config: canary percentage must be an integer from 1 to 99 (got 0)",
+        ],
+        ["error alarm threshold 0", { deployment: { errorAlarm: { threshold: 0 } } }, "deployment.errorAlarm.threshold must be an integer from 1 to 100000; got 0."],
+        [
+            "duplicate trigger names",
+            { deployment: { triggers: [{ name: "t", topicArn: "arn:aws:sns:us-east-1:1:a", events: ["DeploymentFailure"] }, { name: "t", topicArn: "arn:aws:sns:us-east-1:1:b", events: ["DeploymentFailure"] }] } },
+            'deployment.triggers[1].name "t" is used twice; trigger names must be unique.',
+        ],
+        ["post-traffic of the wrong shape", { deployment: { postTraffic: "always" as any } }, 'deployment.postTraffic must be false, "smoke", or { functionName, functionArn } of your own hook; got "always".'],
+    ])("%s", (_label, args, message) => {
+        expect(problemsOf(args)).toEqual([message]);
+    });
+
+    test("every problem is reported at once", () => {
+        expect(() => validateMangumFunctionArgs("api", { code, memorySize: 64, aliasName: "1" })).toThrow(
+            'Invalid arguments for MangumFunction "api":\n' +
+                "  - memorySize must be an integer from 128 to 10240 MB; got 64.\n" +
+                '  - aliasName must be 1 to 128 letters, digits, "-" or "_", and not only digits; got "1".',
+        );
+    });
+});
+
+describe("validateScheduleExpression", () => {
+    test.each(["rate(1 minute)", "rate(5 minutes)", "rate(1 hour)", "rate(2 days)", "cron(0/5 8-18 ? * MON-FRI *)", "cron(0 12 * * ? *)"])("accepts %s", (expr) => {
+        expect(validateScheduleExpression("keepWarm.schedule", expr)).toBeUndefined();
+    });
+    test.each<[string, string]>([
+        ["every 5 minutes", 'keepWarm.schedule must be a schedule expression like "rate(5 minutes)" or "cron(0/5 8-18 ? * MON-FRI *)"; got "every 5 minutes".'],
+        ["rate(0 minutes)", 'keepWarm.schedule: a rate must be at least 1; got "rate(0 minutes)".'],
+        ["cron(0 12 * * * *)", 'keepWarm.schedule: in a cron expression either day-of-month or day-of-week must be "?"; got "cron(0 12 * * * *)".'],
+    ])("rejects %s", (expr, message) => {
+        expect(validateScheduleExpression("keepWarm.schedule", expr)).toBe(message);
+    });
+});
