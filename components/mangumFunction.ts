@@ -17,9 +17,12 @@ export interface DeploymentSummary {
     status: "Succeeded" | "InProgress" | "Skipped";
     fromVersion: string | null;
     toVersion: string;
-    /** The warm-up report of the new version (see docs/warmup-protocol.md), when the deployer ran it itself. */
+    /** The warm-up report of the new version (see docs/warmup-protocol.md), or null when none could be read. */
     warmup: unknown;
+    /** One sentence on what happened. */
     message: string;
+    /** Why nothing was shifted: the resource was deleted, or the alias already served the version. */
+    reason?: "delete" | "already-live";
 }
 
 /** The hook functions the component deploys, each a small Node 24 function bundled at build time. */
@@ -191,7 +194,7 @@ export class MangumFunction extends pulumi.ComponentResource {
                 { role: hookRole.id, policy: policyDocument([statement("WriteOwnLogs", ["logs:CreateLogStream", "logs:PutLogEvents"], [logStreamsArn(logs.arn)]), ...statements]) },
                 parent,
             );
-            return new aws.lambda.Function(
+            const fn = new aws.lambda.Function(
                 `${name}-${role}`,
                 {
                     description,
@@ -208,6 +211,7 @@ export class MangumFunction extends pulumi.ComponentResource {
                 },
                 { parent: this, dependsOn: [logs, policy] },
             );
+            return { fn, logs };
         };
         const warmupEnv = { [WARMUP_CONFIG_ENV]: pulumi.jsonStringify(warmupSettings) };
 
@@ -230,10 +234,11 @@ export class MangumFunction extends pulumi.ComponentResource {
             const groupName = `${name}-group`;
             const groupArn = pulumi.interpolate`${application.arn.apply((a) => a.replace(":application:", ":deploymentgroup:"))}/${groupName}`;
 
-            preTraffic = hook("pre-traffic", hookPaths.preTraffic!, settings.warmup.timeoutSeconds, "Warms and checks a new version before CodeDeploy moves traffic to it.", [
+            const preTrafficHook = hook("pre-traffic", hookPaths.preTraffic!, settings.warmup.timeoutSeconds, "Warms and checks a new version before CodeDeploy moves traffic to it.", [
                 statement("WarmNewVersion", ["lambda:InvokeFunction"], [qualifiedArns]),
                 statement("ReadAndReportOwnDeployments", ["codedeploy:GetDeployment", "codedeploy:PutLifecycleEventHookExecutionStatus"], [groupArn]),
             ], { ...warmupEnv, MANGUM_TARGET_VERSION: fn.version });
+            preTraffic = preTrafficHook.fn;
 
             const postTrafficFn =
                 dep.postTraffic === "smoke"
@@ -317,13 +322,17 @@ export class MangumFunction extends pulumi.ComponentResource {
                 statement("ReadOwnDeploymentConfig", ["codedeploy:GetDeploymentConfig"], [configArn]),
                 // CreateDeployment registers the AppSpec as a revision of the application.
                 statement("RegisterOwnRevisions", ["codedeploy:RegisterApplicationRevision", "codedeploy:GetApplicationRevision"], [application.arn]),
+                // The hook's report (why a version was refused) reaches `pulumi up` through its log line.
+                statement("ReadPreTrafficReport", ["logs:FilterLogEvents"], [logStreamsArn(preTrafficHook.logs.arn)]),
             );
             deployerDeps.push(group, preTraffic, servicePolicy);
             deploymentInput = pulumi.output({
                 applicationName: application.name,
                 deploymentGroupName: group.deploymentGroupName,
                 beforeAllowTrafficHook: preTraffic.name,
+                beforeAllowTrafficLogGroup: preTrafficHook.logs.name,
                 ...(postTrafficFn ? { afterAllowTrafficHook: postTrafficFn.name } : {}),
+                ...(dep.postTraffic === "smoke" ? { afterAllowTrafficLogGroup: preTrafficHook.logs.name } : {}),
             });
         } else {
             // Without CodeDeploy the deployer moves the alias itself, after the warm-up passed.
@@ -331,7 +340,7 @@ export class MangumFunction extends pulumi.ComponentResource {
         }
 
         // ---- The deployer, run on every new version ---------------------------
-        const deployer = hook("deployer", hookPaths.deployer, DEPLOYER_TIMEOUT_S, "Moves the alias to each new version through CodeDeploy (pulumi-mangum).", deployerStatements, {});
+        const deployer = hook("deployer", hookPaths.deployer, DEPLOYER_TIMEOUT_S, "Moves the alias to each new version through CodeDeploy (pulumi-mangum).", deployerStatements, {}).fn;
         const invocation = new aws.lambda.Invocation(
             `${name}-deploy`,
             {
@@ -354,7 +363,7 @@ export class MangumFunction extends pulumi.ComponentResource {
         if (settings.keepWarm.length > 0) {
             keepWarm = hook("keep-warm", hookPaths.keepWarm!, KEEP_WARM_TIMEOUT_S, "Keeps the alias's execution environments warm on a schedule.", [
                 statement("WarmAlias", ["lambda:InvokeFunction"], [alias.arn]),
-            ], warmupEnv);
+            ], warmupEnv).fn;
             settings.keepWarm.forEach((k, i) => {
                 const rule = new aws.cloudwatch.EventRule(
                     `${name}-keep-warm-${i}`,

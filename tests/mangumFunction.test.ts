@@ -98,7 +98,12 @@ describe("MangumFunction with defaults", () => {
             functionName: "api",
             alias: "live",
             targetVersion: "7",
-            deployment: { applicationName: "api-app", deploymentGroupName: "api-group", beforeAllowTrafficHook: "api-pre-traffic" },
+            deployment: {
+                applicationName: "api-app",
+                deploymentGroupName: "api-group",
+                beforeAllowTrafficHook: "api-pre-traffic",
+                beforeAllowTrafficLogGroup: "api-pre-traffic-logs",
+            },
             warmup: { functionName: "api", alias: "live", concurrency: 5, holdMs: [250, 400], mode: "helper", minDistinct: 5, failOnCheckError: true },
         });
         const deps = children.find((c) => c.name === "api-deploy")!.opts.dependsOn as pulumi.Resource[];
@@ -178,6 +183,12 @@ describe("MangumFunction with defaults", () => {
                 Effect: "Allow",
                 Action: ["codedeploy:RegisterApplicationRevision", "codedeploy:GetApplicationRevision"],
                 Resource: [`arn:aws:codedeploy:${REGION}:${ACCOUNT}:application:api-app`],
+            },
+            {
+                Sid: "ReadPreTrafficReport",
+                Effect: "Allow",
+                Action: ["logs:FilterLogEvents"],
+                Resource: [`arn:aws:logs:${REGION}:${ACCOUNT}:log-group:api-pre-traffic-logs:*`],
             },
         ]);
         for (const role of ["api-role", "api-deployer-role", "api-pre-traffic-role", "api-keep-warm-role"]) {
@@ -359,7 +370,9 @@ describe("MangumFunction options", () => {
             applicationName: "api-app",
             deploymentGroupName: "api-group",
             beforeAllowTrafficHook: "api-pre-traffic",
+            beforeAllowTrafficLogGroup: "api-pre-traffic-logs",
             afterAllowTrafficHook: "api-pre-traffic",
+            afterAllowTrafficLogGroup: "api-pre-traffic-logs",
         });
     });
 
