@@ -52,6 +52,9 @@ export const LIMITS = {
     aliasName: 128,
 } as const;
 
+/** What the pre-traffic hook needs beyond the hold: new environments' init and its status report (3.25 s reserved). */
+export const HOOK_HEADROOM_MS = 5000;
+
 export interface ResolvedWarmup {
     concurrency: number;
     holdMs: [number, number];
@@ -369,6 +372,14 @@ export function resolveMangumFunctionArgs(args: MangumFunctionArgs): { settings:
     const warmupOk = valid("warmup.concurrency", warmup.concurrency, 1, cMax);
     if (timeoutOk && isInt(warmup.holdMs?.[1]) && warmup.holdMs[1] >= timeout * 1000) {
         problems.push(`warmup.holdMs maximum (${warmup.holdMs[1]} ms) must be below the function's timeout (${timeout} s).`);
+    }
+    // The pre-traffic hook keeps a few seconds for its status report; the hold and the new
+    // environments' initialisation must fit in what is left.
+    const hookOk = valid("warmup.timeoutSeconds", warmup.timeoutSeconds, LIMITS.hookTimeoutSeconds.min, LIMITS.hookTimeoutSeconds.max);
+    if (hookOk && isInt(warmup.holdMs?.[1]) && warmup.timeoutSeconds * 1000 < warmup.holdMs[1] + HOOK_HEADROOM_MS) {
+        problems.push(
+            `warmup.timeoutSeconds (${warmup.timeoutSeconds} s) must exceed the longest hold (${warmup.holdMs[1]} ms) by at least ${HOOK_HEADROOM_MS / 1000} s, for initialisation and the status report.`,
+        );
     }
     const reserved = args.reservedConcurrency;
     if (reserved !== undefined && valid("reservedConcurrency", reserved, 1, 100000)) {

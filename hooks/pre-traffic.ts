@@ -1,0 +1,318 @@
+/**
+ * CodeDeploy BeforeAllowTraffic hook: warms the version a deployment is about
+ * to shift to, judges the replies, and reports Succeeded or Failed. It reports
+ * exactly once per invocation, whatever went wrong before, and before its own
+ * timeout: a hook that never reports leaves the deployment hanging for an hour.
+ */
+import {
+    CodeDeployClient,
+    GetDeploymentCommand,
+    PutLifecycleEventHookExecutionStatusCommand,
+    type GetDeploymentCommandOutput,
+} from "@aws-sdk/client-codedeploy";
+import { LambdaClient } from "@aws-sdk/client-lambda";
+import { WARMUP_CONFIG_ENV, type WarmupSettings } from "./contract";
+import { DeploymentTargetError, HookInputError, describeError } from "./errors";
+import { createLogger, type Logger } from "./log";
+import { WARMUP_LAMBDA_CLIENT_CONFIG, judge, readWarmupSettings, runWarmup, type Verdict, type WarmupReport, type WarmupTarget } from "./warm";
+
+/** Fallback target version, used when the deployment's AppSpec cannot be read. */
+export const TARGET_VERSION_ENV = "MANGUM_TARGET_VERSION";
+
+/** Time kept back from the warm-up for the status call and its retries. */
+export const STATUS_RESERVE_MS = 3_000;
+/** The status call must be done this long before Lambda stops the hook. */
+const FINAL_MARGIN_MS = 250;
+/** GetDeployment gets at most this long, so a slow API leaves time to warm. */
+const GET_DEPLOYMENT_MAX_MS = 5_000;
+
+export interface PreTrafficEvent {
+    DeploymentId: string;
+    LifecycleEventHookExecutionId: string;
+}
+
+export type HookStatus = "Succeeded" | "Failed";
+
+export interface PreTrafficResult extends Verdict {
+    status: HookStatus;
+    deploymentId: string;
+    /** The version warmed; absent when it could not be determined. */
+    target: WarmupTarget | null;
+    /** Absent when the hook failed before warming (bad settings, unknown target, no time left). */
+    report: WarmupReport | null;
+    statusReported: boolean;
+}
+
+export interface PreTrafficDeps {
+    lambda: LambdaClient;
+    codedeploy: CodeDeployClient;
+    now?: () => number;
+    sleep?: (ms: number) => Promise<void>;
+    random?: () => number;
+    log?: Logger;
+    env?: NodeJS.ProcessEnv;
+}
+
+/** The part of the Lambda context the hook uses. */
+export interface HookContext {
+    getRemainingTimeInMillis(): number;
+}
+
+/** The status call could not be made; thrown so Lambda's async retry gives the deployment another chance. */
+export class StatusReportError extends Error {
+    override readonly name = "StatusReportError";
+}
+
+export function createHandler(deps: PreTrafficDeps): (event: unknown, context: HookContext) => Promise<PreTrafficResult> {
+    const now = deps.now ?? Date.now;
+    const sleep = deps.sleep ?? ((ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms)));
+    const rootLog = deps.log ?? createLogger({ hook: "pre-traffic" });
+
+    return async (event, context) => {
+        const input = validateEvent(event, rootLog);
+        const log = rootLog.child({ deploymentId: input.DeploymentId, lifecycleEventHookExecutionId: input.LifecycleEventHookExecutionId });
+        const startedAt = now();
+        const hardDeadline = startedAt + context.getRemainingTimeInMillis() - FINAL_MARGIN_MS;
+        const warmDeadline = hardDeadline - STATUS_RESERVE_MS;
+
+        let outcome: Outcome;
+        try {
+            outcome = await evaluate(input, warmDeadline, { ...deps, now, sleep, env: deps.env ?? process.env }, log);
+        } catch (err) {
+            // Every expected failure is an Outcome already; this is a bug, and still must not leave the deployment hanging.
+            outcome = failed(`the pre-traffic hook failed unexpectedly: ${describeError(err)}`);
+        }
+
+        const status: HookStatus = outcome.verdict.pass ? "Succeeded" : "Failed";
+        const put = await reportStatus(deps.codedeploy, input, status, hardDeadline, now, sleep);
+        const result: PreTrafficResult = {
+            status,
+            ...outcome.verdict,
+            deploymentId: input.DeploymentId,
+            target: outcome.target,
+            report: outcome.report,
+            statusReported: put.ok,
+        };
+        if (put.ok) {
+            log[status === "Succeeded" ? "info" : "warn"]("pre-traffic.result", { ...result });
+            return result;
+        }
+        log.error("pre-traffic.result", { ...result, statusError: put.error });
+        throw new StatusReportError(`could not report ${status} for deployment ${input.DeploymentId}: ${put.error}`);
+    };
+}
+
+/** Built once per execution environment; the SDK honours AWS_ENDPOINT_URL_LAMBDA / AWS_ENDPOINT_URL_CODEDEPLOY. */
+export const handler = createHandler({
+    lambda: new LambdaClient(WARMUP_LAMBDA_CLIENT_CONFIG),
+    // Retries are the hook's own (reportStatus), bounded by its deadline.
+    codedeploy: new CodeDeployClient({ maxAttempts: 1 }),
+});
+
+// ------------------------------------------------------------------ input
+
+function validateEvent(event: unknown, log: Logger): PreTrafficEvent {
+    const e = (typeof event === "object" && event !== null ? event : {}) as Record<string, unknown>;
+    const bad = ["DeploymentId", "LifecycleEventHookExecutionId"].filter((k) => typeof e[k] !== "string" || e[k] === "");
+    if (bad.length > 0) {
+        // Nothing to report to: without both ids there is no lifecycle event to answer.
+        const message = `pre-traffic hook input needs non-empty strings ${bad.join(" and ")}; it is invoked by CodeDeploy as a BeforeAllowTraffic hook`;
+        log.error("pre-traffic.invalid-input", { message, keys: Object.keys(e) });
+        throw new HookInputError(message);
+    }
+    return { DeploymentId: e.DeploymentId as string, LifecycleEventHookExecutionId: e.LifecycleEventHookExecutionId as string };
+}
+
+// --------------------------------------------------------------- evaluate
+
+interface Outcome {
+    verdict: Verdict;
+    target: WarmupTarget | null;
+    report: WarmupReport | null;
+}
+
+function failed(reason: string): Outcome {
+    return { verdict: { pass: false, reasons: [reason] }, target: null, report: null };
+}
+
+/** The deps with every default filled in. */
+type EvalDeps = Required<Pick<PreTrafficDeps, "now" | "sleep" | "env">> & PreTrafficDeps;
+
+async function evaluate(input: PreTrafficEvent, warmDeadline: number, deps: EvalDeps, log: Logger): Promise<Outcome> {
+    const left = warmDeadline - deps.now();
+    if (left <= 0) {
+        return failed(
+            `the hook started with ${left + STATUS_RESERVE_MS + FINAL_MARGIN_MS} ms left, less than the ${STATUS_RESERVE_MS + FINAL_MARGIN_MS} ms it keeps to report its status: raise the pre-traffic hook's timeout`,
+        );
+    }
+
+    let settings: WarmupSettings;
+    try {
+        settings = readWarmupSettings(deps.env);
+    } catch (err) {
+        return failed(`the hook's settings are invalid: ${err instanceof Error ? err.message : String(err)}`);
+    }
+
+    const notes: string[] = [];
+    let target: WarmupTarget;
+    try {
+        const version = await targetVersion(input.DeploymentId, settings, Math.min(warmDeadline, deps.now() + GET_DEPLOYMENT_MAX_MS), deps, notes);
+        target = { functionName: settings.functionName, qualifier: version };
+    } catch (err) {
+        return failed(err instanceof DeploymentTargetError ? err.message : describeError(err));
+    }
+    log.debug("pre-traffic.target", { target, notes });
+
+    const report = await runWarmup(deps.lambda, target, settings, {
+        source: "pre-traffic",
+        deploymentId: input.DeploymentId,
+        deadline: warmDeadline,
+        now: deps.now,
+        ...(deps.random === undefined ? {} : { random: deps.random }),
+    });
+    report.notes.push(...notes);
+    return { verdict: judge(report, settings), target, report };
+}
+
+// ----------------------------------------------------------------- target
+
+/** The AppSpec's TargetVersion, or MANGUM_TARGET_VERSION (with a note) when the deployment cannot be read. */
+async function targetVersion(deploymentId: string, settings: WarmupSettings, deadline: number, deps: EvalDeps, notes: string[]): Promise<string> {
+    try {
+        const output = await withRetries(
+            (signal) => deps.codedeploy.send(new GetDeploymentCommand({ deploymentId }), { abortSignal: signal }),
+            deadline,
+            deps.now,
+            deps.sleep,
+        );
+        return versionFromDeployment(output, deploymentId, settings.functionName);
+    } catch (err) {
+        const why = err instanceof DeploymentTargetError ? err.message : `GetDeployment failed: ${describeError(err)}`;
+        if (err instanceof DeploymentTargetError && err.mismatch) throw err;
+        const fallback = deps.env[TARGET_VERSION_ENV];
+        if (fallback !== undefined && /^\d+$/.test(fallback)) {
+            notes.push(`the target version was not read from deployment ${deploymentId} (${why}); used ${TARGET_VERSION_ENV}=${fallback}`);
+            return fallback;
+        }
+        const unset = fallback === undefined || fallback === "" ? "is not set" : `is not a version number (${JSON.stringify(fallback)})`;
+        throw new DeploymentTargetError(`could not determine the version to warm: ${why}, and ${TARGET_VERSION_ENV} ${unset}`);
+    }
+}
+
+/**
+ * Reads `Resources[0].<name>.Properties.TargetVersion` from the deployment's
+ * AppSpec, which CodeDeploy returns as `appSpecContent` (current) or `string`
+ * (revisions created with revisionType String).
+ */
+export function versionFromDeployment(output: GetDeploymentCommandOutput, deploymentId: string, functionName: string): string {
+    const revision = output.deploymentInfo?.revision;
+    const content = revision?.appSpecContent?.content ?? revision?.string?.content;
+    if (content === undefined) throw new DeploymentTargetError(`deployment ${deploymentId} has no AppSpec content (revision type ${revision?.revisionType ?? "none"})`);
+    let appSpec: unknown;
+    try {
+        appSpec = JSON.parse(content);
+    } catch {
+        throw new DeploymentTargetError(`the AppSpec of deployment ${deploymentId} is not JSON (this hook reads JSON AppSpecs, which the pulumi-mangum deployer sends; YAML is not supported)`);
+    }
+    const resources = (appSpec as { Resources?: unknown }).Resources;
+    const first = Array.isArray(resources) ? (resources[0] as unknown) : undefined;
+    const resource = typeof first === "object" && first !== null ? Object.values(first)[0] : undefined;
+    const props = (resource as { Properties?: Record<string, unknown> } | undefined)?.Properties;
+    const version = props?.TargetVersion;
+    if ((typeof version !== "string" && typeof version !== "number") || !/^\d+$/.test(String(version))) {
+        throw new DeploymentTargetError(`the AppSpec of deployment ${deploymentId} has no numeric Resources[0].*.Properties.TargetVersion`);
+    }
+    const name = props?.Name;
+    if (typeof name === "string" && baseName(name) !== baseName(functionName)) {
+        throw new DeploymentTargetError(
+            `deployment ${deploymentId} shifts function '${name}', but this hook warms '${functionName}' (${WARMUP_CONFIG_ENV}.functionName): each function needs its own hook`,
+            true,
+        );
+    }
+    return String(version);
+}
+
+/** `arn:aws:lambda:r:a:function:name[:qualifier]` and `name` compare by name. */
+function baseName(nameOrArn: string): string {
+    const parts = nameOrArn.split(":");
+    return parts.length >= 7 ? parts[6]! : nameOrArn;
+}
+
+// ----------------------------------------------------------------- status
+
+async function reportStatus(
+    codedeploy: CodeDeployClient,
+    input: PreTrafficEvent,
+    status: HookStatus,
+    deadline: number,
+    now: () => number,
+    sleep: (ms: number) => Promise<void>,
+): Promise<{ ok: true } | { ok: false; error: string }> {
+    const command = new PutLifecycleEventHookExecutionStatusCommand({
+        deploymentId: input.DeploymentId,
+        lifecycleEventHookExecutionId: input.LifecycleEventHookExecutionId,
+        status,
+    });
+    try {
+        await withRetries((signal) => codedeploy.send(command, { abortSignal: signal }), deadline, now, sleep);
+        return { ok: true };
+    } catch (err) {
+        // An earlier invocation (Lambda's async retry) already answered: nothing is left to do.
+        if ((err as { name?: unknown }).name === "LifecycleEventAlreadyCompletedException") return { ok: true };
+        return { ok: false, error: describeError(err) };
+    }
+}
+
+// ---------------------------------------------------------------- retries
+
+const BACKOFF_MS = [100, 250, 500, 1_000];
+
+/** Calls `call` until it succeeds, a non-transient error occurs, or `deadline` would pass; each attempt is aborted at the deadline. */
+async function withRetries<T>(
+    call: (signal: AbortSignal) => Promise<T>,
+    deadline: number,
+    now: () => number,
+    sleep: (ms: number) => Promise<void>,
+): Promise<T> {
+    for (let attempt = 0; ; attempt++) {
+        const left = deadline - now();
+        if (left <= 0) throw new DeadlineError("no time left before the hook's deadline");
+        try {
+            return await callBefore(call, left);
+        } catch (err) {
+            const delay = BACKOFF_MS[Math.min(attempt, BACKOFF_MS.length - 1)]!;
+            if (!isTransient(err) || now() + delay >= deadline) throw err;
+            await sleep(delay);
+        }
+    }
+}
+
+class DeadlineError extends Error {
+    override readonly name = "DeadlineError";
+}
+
+async function callBefore<T>(call: (signal: AbortSignal) => Promise<T>, ms: number): Promise<T> {
+    const controller = new AbortController();
+    let timer: NodeJS.Timeout | undefined;
+    const expired = new Promise<never>((_, reject) => {
+        timer = setTimeout(() => {
+            controller.abort();
+            reject(new DeadlineError(`no answer within ${ms} ms`));
+        }, ms);
+    });
+    try {
+        return await Promise.race([call(controller.signal), expired]);
+    } finally {
+        clearTimeout(timer);
+    }
+}
+
+/** Throttling, 5xx and connection failures; never a 4xx, which would fail the same way again. */
+function isTransient(err: unknown): boolean {
+    if (err instanceof DeadlineError) return false;
+    const e = err as { name?: unknown; $metadata?: { httpStatusCode?: number }; code?: unknown };
+    if (e.name === "ThrottlingException" || e.name === "TooManyRequestsException") return true;
+    const status = e.$metadata?.httpStatusCode;
+    if (typeof status === "number") return status === 429 || status >= 500;
+    return typeof e.code === "string" && ["ECONNRESET", "ECONNREFUSED", "ETIMEDOUT", "EPIPE"].includes(e.code);
+}

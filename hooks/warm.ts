@@ -1,0 +1,567 @@
+/**
+ * The warm-up core shared by the pre-traffic hook, the keep-warm hook and the
+ * deployer: invoke one qualified function N times in parallel with the
+ * warm-up event, classify every reply, and judge the result. The protocol is
+ * documented in docs/warmup-protocol.md and pinned by contract/fixtures/.
+ */
+import { InvokeCommand, type InvokeCommandOutput, type LambdaClient, type LambdaClientConfig } from "@aws-sdk/client-lambda";
+import {
+    WARMUP_CONFIG_ENV,
+    WARMUP_EVENT_KEY,
+    WARMUP_PROTOCOL_VERSION,
+    type CheckResult,
+    type WarmupMode,
+    type WarmupReply,
+    type WarmupRequest,
+    type WarmupSettings,
+    type WarmupSource,
+} from "./contract";
+import { WarmupSettingsError, describeError } from "./errors";
+
+export interface WarmupTarget {
+    /** Unqualified name or ARN of the app function. */
+    functionName: string;
+    /** Version number or alias name to invoke. */
+    qualifier: string;
+}
+
+export interface WarmupOptions {
+    source: WarmupSource;
+    deploymentId?: string;
+    /** Epoch ms by which runWarmup must resolve; invocations still open then are aborted and reported as timeouts. */
+    deadline: number;
+    now?: () => number;
+    /** Uniform in [0, 1); picks each invocation's holdMs. */
+    random?: () => number;
+}
+
+export type EnvironmentErrorKind = "function-error" | "throttled" | "timeout" | "malformed-reply" | "invoke-failed" | "http-status";
+
+export interface EnvironmentError {
+    /** Set when the failing reply still named its environment. */
+    instanceId?: string;
+    /** Index of the invocation (0 … concurrency-1). */
+    invocation: number;
+    kind: EnvironmentErrorKind;
+    message: string;
+}
+
+export interface CheckSummary {
+    /** Environments in which every reply passed the check. */
+    passed: number;
+    /** Environments in which a reply failed (or did not report) the check. */
+    failed: number;
+    maxMs: number;
+    /** Distinct failure messages, each followed by the environments that produced it. */
+    errors: string[];
+}
+
+export interface WarmupReport {
+    target: WarmupTarget;
+    mode: WarmupMode;
+    source: WarmupSource;
+    requested: number;
+    succeeded: number;
+    /** Null in http mode: an HTTP response does not name its environment. */
+    distinctEnvironments: number | null;
+    distinctnessVerifiable: boolean;
+    coldStarts: number | null;
+    /** Over distinct environments; null when none replied or in http mode. */
+    initMs: { min: number; median: number; max: number } | null;
+    checks: Record<string, CheckSummary>;
+    /** Versions that answered: the replies' functionVersion (helper mode) or Lambda's ExecutedVersion (http mode). */
+    versions: string[];
+    wallMs: number;
+    errors: EnvironmentError[];
+    notes: string[];
+}
+
+export interface Verdict {
+    pass: boolean;
+    /** Why it failed, one sentence per cause; empty when it passed. */
+    reasons: string[];
+}
+
+/** Bounds enforced by {@link parseWarmupSettings}. */
+export const WARMUP_LIMITS = {
+    concurrency: { min: 1, max: 100 },
+    holdMs: { min: 0, max: 10_000 }, // mangum-warmup rejects a longer hold (MAX_HOLD_MS)
+} as const;
+
+/**
+ * Config for the LambdaClient the hooks warm with. Three attempts retry a
+ * transient throttle (the SDK backs off ~0.5-1.5 s on TooManyRequests) while
+ * staying well inside a hook's budget; runWarmup's deadline still cuts any
+ * retry short. The default agent allows 50 sockets, which would queue
+ * invocations above 50 and let them reuse warm environments.
+ */
+export const WARMUP_LAMBDA_CLIENT_CONFIG: LambdaClientConfig = {
+    maxAttempts: 3,
+    requestHandler: {
+        httpAgent: { keepAlive: true, maxSockets: WARMUP_LIMITS.concurrency.max },
+        httpsAgent: { keepAlive: true, maxSockets: WARMUP_LIMITS.concurrency.max },
+    },
+};
+
+/** Invocations are aborted this long before the deadline so the report is assembled in time. */
+const ABORT_MARGIN_MS = 50;
+
+// ---------------------------------------------------------------- settings
+
+const ALIAS_NAME = /^(?!\d+$)[A-Za-z0-9_-]{1,128}$/;
+
+/** Validates settings from MANGUM_WARMUP_CONFIG or the deployer input; throws WarmupSettingsError naming the field and the allowed range. */
+export function parseWarmupSettings(raw: unknown): WarmupSettings {
+    if (!isRecord(raw)) throw new WarmupSettingsError("warmup", "a JSON object", render(raw));
+    const functionName = raw.functionName;
+    if (typeof functionName !== "string" || functionName.trim() === "") {
+        throw new WarmupSettingsError("warmup.functionName", "a non-empty function name or ARN", render(functionName));
+    }
+    const alias = raw.alias;
+    if (typeof alias !== "string" || !ALIAS_NAME.test(alias)) {
+        throw new WarmupSettingsError("warmup.alias", "an alias name of 1-128 letters, digits, '-' or '_', not all digits", render(alias));
+    }
+    const { min: cMin, max: cMax } = WARMUP_LIMITS.concurrency;
+    const concurrency = integerIn(raw.concurrency, cMin, cMax, "warmup.concurrency");
+
+    const holdMs = raw.holdMs;
+    const { min: hMin, max: hMax } = WARMUP_LIMITS.holdMs;
+    if (!Array.isArray(holdMs) || holdMs.length !== 2) {
+        throw new WarmupSettingsError("warmup.holdMs", `a [min, max] pair of integers from ${hMin} to ${hMax}`, render(holdMs));
+    }
+    const holdLo = integerIn(holdMs[0], hMin, hMax, "warmup.holdMs[0]");
+    const holdHi = integerIn(holdMs[1], holdLo, hMax, "warmup.holdMs[1]");
+
+    let checks: string[] | undefined;
+    if (raw.checks !== undefined && raw.checks !== null) {
+        if (!Array.isArray(raw.checks) || raw.checks.some((c) => typeof c !== "string" || c.trim() === "")) {
+            throw new WarmupSettingsError("warmup.checks", "a list of check names (non-empty strings)", render(raw.checks));
+        }
+        checks = [...new Set(raw.checks as string[])];
+    }
+
+    const mode = raw.mode;
+    if (mode !== "helper" && mode !== "http") throw new WarmupSettingsError("warmup.mode", `"helper" or "http"`, render(mode));
+
+    let path: string | undefined;
+    if (raw.path !== undefined && raw.path !== null) {
+        if (typeof raw.path !== "string" || !raw.path.startsWith("/")) {
+            throw new WarmupSettingsError("warmup.path", "a path starting with '/'", render(raw.path));
+        }
+        path = raw.path;
+    }
+    if (mode === "http" && path === undefined) {
+        throw new WarmupSettingsError("warmup.path", "set when warmup.mode is \"http\" (a path starting with '/', e.g. /healthz)", "nothing");
+    }
+
+    const minDistinct = integerIn(raw.minDistinct, 0, concurrency, "warmup.minDistinct");
+    const failOnCheckError = raw.failOnCheckError;
+    if (typeof failOnCheckError !== "boolean") {
+        throw new WarmupSettingsError("warmup.failOnCheckError", "true or false", render(failOnCheckError));
+    }
+
+    const settings: WarmupSettings = { functionName, alias, concurrency, holdMs: [holdLo, holdHi], mode, minDistinct, failOnCheckError };
+    if (checks !== undefined) settings.checks = checks;
+    if (path !== undefined) settings.path = path;
+    return settings;
+}
+
+/** Reads and validates MANGUM_WARMUP_CONFIG; every failure is a WarmupSettingsError. */
+export function readWarmupSettings(env: NodeJS.ProcessEnv): WarmupSettings {
+    const raw = env[WARMUP_CONFIG_ENV];
+    if (raw === undefined || raw.trim() === "") throw new WarmupSettingsError(WARMUP_CONFIG_ENV, "set to the warm-up settings as JSON", "nothing");
+    let parsed: unknown;
+    try {
+        parsed = JSON.parse(raw);
+    } catch (err) {
+        throw new WarmupSettingsError(WARMUP_CONFIG_ENV, "valid JSON", err instanceof Error ? err.message : String(err));
+    }
+    return parseWarmupSettings(parsed);
+}
+
+function integerIn(value: unknown, min: number, max: number, field: string): number {
+    if (typeof value !== "number" || !Number.isInteger(value) || value < min || value > max) {
+        throw new WarmupSettingsError(field, `an integer from ${min} to ${max}`, render(value));
+    }
+    return value;
+}
+
+function render(value: unknown): string {
+    if (value === undefined) return "nothing";
+    const text = JSON.stringify(value) ?? String(value);
+    return text.length > 80 ? `${text.slice(0, 77)}...` : text;
+}
+
+// ------------------------------------------------------------------ events
+
+/** The event one warm-up invocation sends: the helper request, or in http mode an API Gateway v2 GET of `settings.path`. */
+export function buildWarmupEvent(settings: WarmupSettings, source: WarmupSource, holdMs: number, deploymentId?: string): object {
+    if (settings.mode === "http") return buildHttpEvent(settings.path ?? "/");
+    const request: WarmupRequest = { v: WARMUP_PROTOCOL_VERSION, source, holdMs };
+    if (settings.checks !== undefined && settings.checks.length > 0) request.checks = [...settings.checks];
+    if (deploymentId !== undefined) request.deploymentId = deploymentId;
+    return { [WARMUP_EVENT_KEY]: request };
+}
+
+const WARMUP_USER_AGENT = "pulumi-mangum-warmup/1";
+
+/**
+ * Fixed host, time and ids: Mangum needs them present, the app never needs
+ * them real, and fixed values keep the event identical to
+ * contract/fixtures/http-event.healthz.json. The `x-mangum-warmup` header lets
+ * an app tell warm-up requests apart (e.g. to skip access logs).
+ */
+function buildHttpEvent(pathWithQuery: string): object {
+    const q = pathWithQuery.indexOf("?");
+    const path = q === -1 ? pathWithQuery : pathWithQuery.slice(0, q);
+    const rawQueryString = q === -1 ? "" : pathWithQuery.slice(q + 1);
+    return {
+        version: "2.0",
+        routeKey: "$default",
+        rawPath: path,
+        rawQueryString,
+        headers: { host: "warmup.invalid", "user-agent": WARMUP_USER_AGENT, "x-mangum-warmup": "1" },
+        requestContext: {
+            accountId: "anonymous",
+            apiId: "warmup",
+            domainName: "warmup.invalid",
+            domainPrefix: "warmup",
+            http: { method: "GET", path, protocol: "HTTP/1.1", sourceIp: "127.0.0.1", userAgent: WARMUP_USER_AGENT },
+            requestId: "warmup",
+            routeKey: "$default",
+            stage: "$default",
+            time: "01/Jan/2026:00:00:00 +0000",
+            timeEpoch: 1767225600000,
+        },
+        isBase64Encoded: false,
+    };
+}
+
+/** Uniform integer in [lo, hi]. */
+function pickHold([lo, hi]: [number, number], random: () => number): number {
+    return Math.min(hi, lo + Math.floor(random() * (hi - lo + 1)));
+}
+
+// -------------------------------------------------------------- invoking
+
+type Outcome =
+    | { ok: true; reply?: WarmupReply; executedVersion?: string }
+    | { ok: false; error: Omit<EnvironmentError, "invocation"> };
+
+/** Warms `target` with settings.concurrency parallel invocations; resolves by options.deadline whatever the function does. */
+export async function runWarmup(
+    lambda: LambdaClient,
+    target: WarmupTarget,
+    settings: WarmupSettings,
+    options: WarmupOptions,
+): Promise<WarmupReport> {
+    const now = options.now ?? Date.now;
+    const random = options.random ?? Math.random;
+    const started = now();
+    const budgetMs = options.deadline - started - ABORT_MARGIN_MS;
+
+    const outcomes = await Promise.all(
+        Array.from({ length: settings.concurrency }, () => {
+            const event = buildWarmupEvent(settings, options.source, pickHold(settings.holdMs, random), options.deploymentId);
+            return invokeOnce(lambda, target, settings, event, budgetMs);
+        }),
+    );
+    return buildReport(target, settings, options.source, outcomes, now() - started);
+}
+
+async function invokeOnce(lambda: LambdaClient, target: WarmupTarget, settings: WarmupSettings, event: object, budgetMs: number): Promise<Outcome> {
+    if (budgetMs <= 0) {
+        return { ok: false, error: { kind: "timeout", message: "not invoked: no time was left before the deadline" } };
+    }
+    const controller = new AbortController();
+    let timer: NodeJS.Timeout | undefined;
+    // The race, not just the abort, guarantees the deadline: an SDK retry
+    // backoff in progress would not notice the signal until it ends.
+    const expired = new Promise<"expired">((resolve) => {
+        timer = setTimeout(() => {
+            controller.abort();
+            resolve("expired");
+        }, budgetMs);
+    });
+    const timeout: Outcome = { ok: false, error: { kind: "timeout", message: `no reply within ${budgetMs} ms (the warm-up deadline)` } };
+    try {
+        const command = new InvokeCommand({
+            FunctionName: target.functionName,
+            Qualifier: target.qualifier,
+            InvocationType: "RequestResponse",
+            Payload: new TextEncoder().encode(JSON.stringify(event)),
+        });
+        const result = await Promise.race([lambda.send(command, { abortSignal: controller.signal }), expired]);
+        if (result === "expired") return timeout;
+        return classify(result, settings);
+    } catch (err) {
+        if (controller.signal.aborted) return timeout;
+        if (isThrottle(err)) {
+            // Lambda's Reason tells which limit bit: the account's, or the function's reserved concurrency.
+            const reason = isRecord(err) && typeof err.Reason === "string" ? ` (${err.Reason})` : "";
+            return { ok: false, error: { kind: "throttled", message: `throttled by Lambda after retries: ${describeError(err)}${reason}` } };
+        }
+        return { ok: false, error: { kind: "invoke-failed", message: describeError(err) } };
+    } finally {
+        clearTimeout(timer);
+    }
+}
+
+function isThrottle(err: unknown): boolean {
+    if (!isRecord(err)) return false;
+    const name = err.name;
+    const status = isRecord(err.$metadata) ? err.$metadata.httpStatusCode : undefined;
+    return name === "TooManyRequestsException" || name === "ThrottlingException" || status === 429;
+}
+
+// ------------------------------------------------------------ classifying
+
+function classify(output: InvokeCommandOutput, settings: WarmupSettings): Outcome {
+    const text = output.Payload === undefined ? "" : new TextDecoder().decode(output.Payload);
+    if (output.FunctionError !== undefined) {
+        return { ok: false, error: { kind: "function-error", message: describeFunctionError(output.FunctionError, text) } };
+    }
+    if (output.StatusCode !== undefined && output.StatusCode !== 200) {
+        return { ok: false, error: { kind: "invoke-failed", message: `Invoke answered status ${output.StatusCode}` } };
+    }
+    let body: unknown;
+    try {
+        body = JSON.parse(text);
+    } catch {
+        return { ok: false, error: { kind: "malformed-reply", message: `the reply is not JSON: ${excerpt(text)}` } };
+    }
+    return settings.mode === "http" ? classifyHttp(body, settings, output.ExecutedVersion) : classifyHelper(body);
+}
+
+/** Lambda's error payload is `{errorType, errorMessage, stackTrace}`; runtime failures (timeouts, OOM) omit errorType. */
+function describeFunctionError(functionError: string, text: string): string {
+    try {
+        const payload: unknown = JSON.parse(text);
+        if (isRecord(payload) && typeof payload.errorMessage === "string") {
+            const type = typeof payload.errorType === "string" ? payload.errorType : functionError;
+            return payload.errorMessage === "" ? type : `${type}: ${payload.errorMessage}`;
+        }
+    } catch {
+        // fall through to the raw text
+    }
+    return `${functionError}: ${excerpt(text)}`;
+}
+
+function classifyHelper(body: unknown): Outcome {
+    const problem = replyProblem(body);
+    if (problem !== undefined) return { ok: false, error: { kind: "malformed-reply", message: problem } };
+    const reply = body as WarmupReply;
+    if (reply.error !== undefined) {
+        // A well-formed reply refusing our request: the helper and this hook disagree on the protocol.
+        return {
+            ok: false,
+            error: { instanceId: reply.instanceId, kind: "function-error", message: `mangum-warmup rejected the warm-up request: ${reply.error}` },
+        };
+    }
+    return { ok: true, reply };
+}
+
+/** Why `body` is not a WarmupReply this hook understands, or undefined when it is one. */
+function replyProblem(body: unknown): string | undefined {
+    const notHelper = `not a mangum-warmup reply (is the handler wrapped with mangum_warmup? otherwise set warmup.mode to "http"): ${excerpt(JSON.stringify(body))}`;
+    if (!isRecord(body) || !("protocol" in body)) return notHelper;
+    if (body.protocol !== WARMUP_PROTOCOL_VERSION) {
+        return `the reply speaks warm-up protocol ${JSON.stringify(body.protocol)}, this hook speaks ${WARMUP_PROTOCOL_VERSION}: align the mangum-warmup and pulumi-mangum versions`;
+    }
+    const wrong: string[] = [];
+    if (typeof body.ok !== "boolean") wrong.push("ok");
+    if (typeof body.instanceId !== "string" || body.instanceId === "") wrong.push("instanceId");
+    if (typeof body.coldStart !== "boolean") wrong.push("coldStart");
+    if (!isNonNegative(body.initMs)) wrong.push("initMs");
+    if (typeof body.functionVersion !== "string" || body.functionVersion === "") wrong.push("functionVersion");
+    if (!isNonNegative(body.heldMs)) wrong.push("heldMs");
+    if (!isResultMap(body.checks)) wrong.push("checks");
+    if (!isResultMap(body.init)) wrong.push("init");
+    if (body.error !== undefined && typeof body.error !== "string") wrong.push("error");
+    if (wrong.length > 0) return `malformed mangum-warmup reply: invalid ${wrong.join(", ")} in ${excerpt(JSON.stringify(body))}`;
+    return undefined;
+}
+
+function isResultMap(value: unknown): value is Record<string, CheckResult> {
+    return (
+        isRecord(value) &&
+        Object.values(value).every(
+            (r) => isRecord(r) && typeof r.ok === "boolean" && isNonNegative(r.ms) && (r.error === undefined || typeof r.error === "string"),
+        )
+    );
+}
+
+function classifyHttp(body: unknown, settings: WarmupSettings, executedVersion: string | undefined): Outcome {
+    if (!isRecord(body) || typeof body.statusCode !== "number") {
+        return { ok: false, error: { kind: "malformed-reply", message: `not an API Gateway response (no statusCode): ${excerpt(JSON.stringify(body))}` } };
+    }
+    if (body.statusCode < 200 || body.statusCode > 299) {
+        const detail = typeof body.body === "string" && body.body !== "" ? `: ${excerpt(body.body)}` : "";
+        return { ok: false, error: { kind: "http-status", message: `GET ${settings.path ?? "/"} answered ${body.statusCode}${detail}` } };
+    }
+    return executedVersion === undefined ? { ok: true } : { ok: true, executedVersion };
+}
+
+// ---------------------------------------------------------------- report
+
+function buildReport(target: WarmupTarget, settings: WarmupSettings, source: WarmupSource, outcomes: Outcome[], wallMs: number): WarmupReport {
+    const errors: EnvironmentError[] = [];
+    const replies: WarmupReply[] = [];
+    const versions = new Set<string>();
+    outcomes.forEach((outcome, invocation) => {
+        if (!outcome.ok) {
+            errors.push({ ...outcome.error, invocation });
+            return;
+        }
+        if (outcome.reply !== undefined) {
+            replies.push(outcome.reply);
+            versions.add(outcome.reply.functionVersion);
+        }
+        if (outcome.executedVersion !== undefined) versions.add(outcome.executedVersion);
+    });
+    const http = settings.mode === "http";
+    const initByInstance = new Map<string, number>();
+    for (const reply of replies) if (!initByInstance.has(reply.instanceId)) initByInstance.set(reply.instanceId, reply.initMs);
+    return {
+        target,
+        mode: settings.mode,
+        source,
+        requested: outcomes.length,
+        succeeded: outcomes.length - errors.length,
+        distinctEnvironments: http ? null : initByInstance.size,
+        distinctnessVerifiable: !http,
+        coldStarts: http ? null : replies.filter((r) => r.coldStart).length,
+        initMs: http ? null : stats([...initByInstance.values()]),
+        checks: http ? {} : summarizeChecks(replies, settings.checks),
+        versions: [...versions].sort(),
+        wallMs,
+        errors,
+        notes: http
+            ? ["distinct environments cannot be verified in http mode: an HTTP response does not name the environment that served it"]
+            : initFailureNotes(replies),
+    };
+}
+
+function summarizeChecks(replies: WarmupReply[], requested: string[] | undefined): Record<string, CheckSummary> {
+    const names = requested !== undefined && requested.length > 0 ? requested : [...new Set(replies.flatMap((r) => Object.keys(r.checks)))].sort();
+    const summaries: Record<string, CheckSummary> = {};
+    for (const name of names) {
+        const failedBy = new Map<string, string>(); // instanceId -> first failure message
+        const seen = new Set<string>();
+        let maxMs = 0;
+        for (const reply of replies) {
+            seen.add(reply.instanceId);
+            const result = reply.checks[name];
+            if (result !== undefined) maxMs = Math.max(maxMs, result.ms);
+            if (result?.ok === true || failedBy.has(reply.instanceId)) continue;
+            failedBy.set(reply.instanceId, result === undefined ? "not reported by mangum-warmup" : (result.error ?? "failed without an error message"));
+        }
+        summaries[name] = { passed: seen.size - failedBy.size, failed: failedBy.size, maxMs, errors: groupByMessage(failedBy) };
+    }
+    return summaries;
+}
+
+/** `message (instances 9b2d4e60…, 41ac07d2…)`, one entry per distinct message. */
+function groupByMessage(messageByInstance: Map<string, string>): string[] {
+    const instancesByMessage = new Map<string, string[]>();
+    for (const [instance, message] of messageByInstance) {
+        instancesByMessage.set(message, [...(instancesByMessage.get(message) ?? []), shortId(instance)]);
+    }
+    return [...instancesByMessage].map(([message, instances]) => `${message} (${instances.length === 1 ? "instance" : "instances"} ${instances.join(", ")})`);
+}
+
+/** Init preloads do not fail a warm-up, but an operator wants to know one broke. */
+function initFailureNotes(replies: WarmupReply[]): string[] {
+    const failed = new Map<string, Map<string, string>>();
+    for (const reply of replies) {
+        for (const [name, result] of Object.entries(reply.init)) {
+            if (result.ok) continue;
+            const byInstance = failed.get(name) ?? new Map<string, string>();
+            byInstance.set(reply.instanceId, result.error ?? "failed without an error message");
+            failed.set(name, byInstance);
+        }
+    }
+    return [...failed].map(([name, byInstance]) => `init preload '${name}' failed: ${groupByMessage(byInstance).join("; ")}`);
+}
+
+export function shortId(instanceId: string): string {
+    return instanceId.length > 8 ? `${instanceId.slice(0, 8)}…` : instanceId;
+}
+
+function stats(values: number[]): { min: number; median: number; max: number } | null {
+    if (values.length === 0) return null;
+    const sorted = [...values].sort((a, b) => a - b);
+    const mid = Math.floor(sorted.length / 2);
+    const median = sorted.length % 2 === 1 ? sorted[mid]! : (sorted[mid - 1]! + sorted[mid]!) / 2;
+    return { min: sorted[0]!, median, max: sorted[sorted.length - 1]! };
+}
+
+// ----------------------------------------------------------------- verdict
+
+const KIND_SENTENCE: Record<EnvironmentErrorKind, string> = {
+    "function-error": "failed with a function error",
+    throttled: "were throttled by Lambda (raise the account or reserved concurrency, or lower warmup.concurrency)",
+    timeout: "did not answer before the warm-up deadline (is the function hanging, or its timeout longer than the hook's?)",
+    "malformed-reply": "did not answer with a valid warm-up reply",
+    "invoke-failed": "could not be invoked",
+    "http-status": "answered a non-2xx status",
+};
+
+/** Pass iff every invocation succeeded, every check passed (when failOnCheckError), the right version answered and enough environments were distinct. */
+export function judge(report: WarmupReport, settings: WarmupSettings): Verdict {
+    const reasons: string[] = [];
+    const n = report.requested;
+
+    const byKind = new Map<EnvironmentErrorKind, EnvironmentError[]>();
+    for (const e of report.errors) byKind.set(e.kind, [...(byKind.get(e.kind) ?? []), e]);
+    for (const [kind, errs] of byKind) {
+        reasons.push(`${errs.length} of ${n} warm-up invocations ${KIND_SENTENCE[kind]}: ${listDistinct(errs.map((e) => e.message))}`);
+    }
+
+    if (settings.failOnCheckError) {
+        for (const [name, check] of Object.entries(report.checks)) {
+            if (check.failed === 0) continue;
+            const envs = check.passed + check.failed;
+            reasons.push(`${check.failed} of ${envs} ${envs === 1 ? "environment" : "environments"} failed check '${name}': ${check.errors.join("; ")}`);
+        }
+    }
+
+    if (/^\d+$/.test(report.target.qualifier)) {
+        const strangers = report.versions.filter((v) => v !== report.target.qualifier);
+        if (strangers.length > 0) {
+            reasons.push(
+                `version ${strangers.join(", ")} answered, but the warm-up targeted version ${report.target.qualifier}: the new version was not the one checked`,
+            );
+        }
+    }
+
+    // Failed invocations explain missing environments already; say more only when answers shared environments.
+    const distinct = report.distinctEnvironments;
+    if (distinct !== null && distinct < settings.minDistinct && (report.errors.length === 0 || distinct < report.succeeded)) {
+        reasons.push(
+            `only ${distinct} distinct execution environments answered; ${settings.minDistinct} required (warmup.minDistinct)`,
+        );
+    }
+    return { pass: reasons.length === 0, reasons };
+}
+
+function listDistinct(messages: string[], limit = 3): string {
+    const distinct = [...new Set(messages)];
+    const shown = distinct.slice(0, limit).join("; ");
+    return distinct.length > limit ? `${shown}; and ${distinct.length - limit} more` : shown;
+}
+
+// ----------------------------------------------------------------- helpers
+
+function isRecord(value: unknown): value is Record<string, unknown> {
+    return typeof value === "object" && value !== null && !Array.isArray(value);
+}
+
+function isNonNegative(value: unknown): value is number {
+    return typeof value === "number" && Number.isFinite(value) && value >= 0;
+}
+
+function excerpt(text: string, max = 200): string {
+    if (text === "") return "(empty)";
+    return text.length > max ? `${text.slice(0, max)}…` : text;
+}
