@@ -21,7 +21,7 @@ export interface WarmupRequest {
     source: WarmupSource;
     /** How long the environment must stay busy (ms, from handler entry), so parallel invocations land on distinct environments. */
     holdMs: number;
-    /** Names of the checks to run. Omitted: every registered check. A name that is not registered fails as a check. */
+    /** Names of the checks to run. Omitted or empty: every registered check. A name that is not registered fails as a check. */
     checks?: string[];
     /** CodeDeploy deployment id when sent by the pre-traffic hook, for correlating logs. */
     deploymentId?: string;
@@ -50,7 +50,7 @@ export interface WarmupReply {
     instanceId: string;
     /** True on the first invocation this environment serves. */
     coldStart: boolean;
-    /** Time from the module's import to the end of its first invocation's start, in ms; the same on every reply of an environment. */
+    /** Time from `mangum_warmup`'s import to the start of the environment's first invocation (ms); the same on every reply of an environment. */
     initMs: number;
     /** The version that answered, from the Lambda context (`$LATEST` or a number). */
     functionVersion: string;

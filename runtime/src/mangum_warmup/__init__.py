@@ -1,0 +1,42 @@
+"""Answer pulumi-mangum warm-up events inside a Mangum Lambda handler.
+
+Usage: ``handler = warmable(Mangum(app), checks={"db": psycopg_check(pool)})``.
+"""
+
+from .checks import Check, ConfigurationError, StepFn
+from .db import psycopg_check, sqlalchemy_check
+from .handler import LOGGER_NAME, LambdaContext, Warmable, warmable
+from .protocol import (
+    MAX_HOLD_MS,
+    PROTOCOL_VERSION,
+    WARMUP_EVENT_KEY,
+    CheckResult,
+    MalformedRequest,
+    WarmupReply,
+    WarmupRequest,
+    WarmupSource,
+    is_warmup_event,
+    parse_request,
+)
+
+__all__ = [
+    "LOGGER_NAME",
+    "MAX_HOLD_MS",
+    "PROTOCOL_VERSION",
+    "WARMUP_EVENT_KEY",
+    "Check",
+    "CheckResult",
+    "ConfigurationError",
+    "LambdaContext",
+    "MalformedRequest",
+    "StepFn",
+    "Warmable",
+    "WarmupReply",
+    "WarmupRequest",
+    "WarmupSource",
+    "is_warmup_event",
+    "parse_request",
+    "psycopg_check",
+    "sqlalchemy_check",
+    "warmable",
+]

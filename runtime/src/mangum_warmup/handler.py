@@ -1,0 +1,233 @@
+"""warmable(): answer warm-up events, pass every other event to the wrapped handler untouched."""
+
+from __future__ import annotations
+
+import json
+import logging
+import os
+import sys
+import time
+import uuid
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from typing import Any, Generic, Protocol, TypeVar
+
+from .checks import DEFAULT_TIMEOUT_S, Check, ConfigurationError, StepFn, as_checks, run_step
+from .protocol import (
+    PROTOCOL_VERSION,
+    WARMUP_EVENT_KEY,
+    CheckResult,
+    MalformedRequest,
+    WarmupReply,
+    WarmupRequest,
+    is_warmup_event,
+    parse_request,
+)
+
+# initMs counts from the package's import: the earliest moment it sees of its environment.
+_IMPORTED_AT = time.perf_counter()
+
+LOGGER_NAME = "mangum_warmup"
+_log = logging.getLogger(LOGGER_NAME)
+
+
+class LambdaContext(Protocol):
+    """The part of the Lambda context object this package reads."""
+
+    function_version: str
+    aws_request_id: str
+
+
+_C = TypeVar("_C", bound=LambdaContext)
+_R = TypeVar("_R")
+
+
+@dataclass
+class _Environment:
+    """Identity of one execution environment (a process, or a SnapStart restore of one)."""
+
+    started_at: float
+    instance_id: str = field(default_factory=lambda: str(uuid.uuid4()))
+    init_ms: float | None = None  # set by the first invocation
+    init: dict[str, CheckResult] = field(default_factory=dict)
+
+
+class Warmable(Generic[_C, _R]):
+    """A Lambda handler that answers warm-up events itself and hands everything else on."""
+
+    def __init__(
+        self,
+        handler: Callable[[dict[str, Any], _C], _R],
+        *,
+        checks: Mapping[str, Check | StepFn] | None = None,
+        on_init: Mapping[str, Check | StepFn] | None = None,
+        on_restore: Mapping[str, Check | StepFn] | None = None,
+        timeout: float = DEFAULT_TIMEOUT_S,
+    ) -> None:
+        if not callable(handler):
+            raise ConfigurationError(f"warmable() wraps a handler, got {type(handler).__name__}")
+        if not timeout > 0:
+            raise ConfigurationError(f"timeout must be > 0 seconds, got {timeout!r}")
+        self._handler = handler
+        self._checks = as_checks("checks", checks, timeout)
+        self._on_init = as_checks("on_init", on_init, timeout)
+        self._on_restore = as_checks("on_restore", on_restore, timeout)
+        self._env = _Environment(_IMPORTED_AT)
+        self._env.init = _run_all(self._on_init)
+        _ensure_log_handler()
+        _register_after_restore(self.after_restore)
+
+    @property
+    def instance_id(self) -> str:
+        """This environment's id, as replies report it."""
+        return self._env.instance_id
+
+    def __call__(self, event: dict[str, Any], context: _C) -> _R | WarmupReply:
+        entered = time.perf_counter()
+        env = self._env
+        cold = env.init_ms is None
+        if env.init_ms is None:
+            env.init_ms = _ms(entered - env.started_at)
+        if is_warmup_event(event):
+            return self._warm_up(event[WARMUP_EVENT_KEY], context, entered, cold)
+        return self._handler(event, context)
+
+    def after_restore(self) -> None:
+        """SnapStart after-restore hook: a restored snapshot is a new environment.
+
+        New instance id, coldStart and initMs counted afresh from the restore,
+        then the on_restore hooks, the built-in checks' reconnects (sockets in
+        a snapshot are dead) and the on_init preloads, so that their warm
+        connections are live again. Lambda allows 10 s for all restore hooks.
+        """
+        self._env = _Environment(time.perf_counter())
+        restored = _run_all(self._on_restore)
+        for name, check in self._checks.items():
+            if check.on_restore is not None:
+                restored[f"check:{name}"] = run_step(Check(check.on_restore, check.timeout))
+        self._env.init = _run_all(self._on_init)
+        _log_line(
+            all(r["ok"] for r in restored.values()),
+            {
+                "event": "mangum-warmup.restore",
+                "instanceId": self._env.instance_id,
+                "restore": restored,
+            },
+        )
+
+    def _warm_up(self, raw: object, context: _C, entered: float, cold: bool) -> WarmupReply:
+        env = self._env
+        reply: WarmupReply = {
+            "protocol": PROTOCOL_VERSION,
+            "ok": False,
+            "instanceId": env.instance_id,
+            "coldStart": cold,
+            "initMs": env.init_ms if env.init_ms is not None else 0.0,
+            "functionVersion": _function_version(context),
+            "heldMs": 0.0,
+            "checks": {},
+            "init": dict(env.init),
+        }
+        request: WarmupRequest | None = None
+        try:
+            request = parse_request(raw)
+        except MalformedRequest as exc:
+            reply["error"] = str(exc)
+        else:
+            reply["checks"] = self._run_checks(request.get("checks"))
+            reply["ok"] = all(result["ok"] for result in reply["checks"].values())
+            hold_until = entered + request["holdMs"] / 1000
+            while (remaining := hold_until - time.perf_counter()) > 0:
+                time.sleep(remaining)
+        reply["heldMs"] = _ms(time.perf_counter() - entered)
+        _log_warmup(reply, request, context)
+        return reply
+
+    def _run_checks(self, names: list[str] | None) -> dict[str, CheckResult]:
+        # Omitted or empty: every registered check (as WarmupSettings.checks documents).
+        results: dict[str, CheckResult] = {}
+        for name in names or list(self._checks):
+            check = self._checks.get(name)
+            if check is None:
+                registered = ", ".join(self._checks) or "none"
+                results[name] = {
+                    "ok": False,
+                    "ms": 0.0,
+                    "error": f"no check named '{name}' is registered (registered: {registered})",
+                }
+            else:
+                results[name] = run_step(check)
+        return results
+
+
+def warmable(
+    handler: Callable[[dict[str, Any], _C], _R],
+    *,
+    checks: Mapping[str, Check | StepFn] | None = None,
+    on_init: Mapping[str, Check | StepFn] | None = None,
+    on_restore: Mapping[str, Check | StepFn] | None = None,
+    timeout: float = DEFAULT_TIMEOUT_S,
+) -> Warmable[_C, _R]:
+    """Wrap a Lambda handler (a ``Mangum`` instance) so it answers warm-up events.
+
+    Call it at module scope: the ``on_init`` preloads run right here, during
+    the Lambda init phase, before the environment serves its first request.
+    ``timeout`` is the default for every check and preload (seconds).
+    """
+    return Warmable(handler, checks=checks, on_init=on_init, on_restore=on_restore, timeout=timeout)
+
+
+def _run_all(steps: Mapping[str, Check]) -> dict[str, CheckResult]:
+    return {name: run_step(step) for name, step in steps.items()}
+
+
+def _ms(seconds: float) -> float:
+    return round(seconds * 1000, 1)
+
+
+def _function_version(context: object) -> str:
+    version = getattr(context, "function_version", None)
+    if isinstance(version, str) and version:
+        return version
+    return os.environ.get("AWS_LAMBDA_FUNCTION_VERSION") or "$LATEST"
+
+
+def _register_after_restore(hook: Callable[[], None]) -> None:
+    """Register with SnapStart's runtime hooks when running on a runtime that has them."""
+    try:
+        import snapshot_restore_py
+    except ImportError:
+        return
+    snapshot_restore_py.register_after_restore(hook)
+
+
+def _ensure_log_handler() -> None:
+    """Give the package's logger a plain stdout handler unless the app configured one.
+
+    Lambda's own root handler prefixes each line and drops INFO by default;
+    this one writes the bare JSON line, which CloudWatch Logs Insights parses.
+    """
+    if _log.handlers:
+        return
+    handler = logging.StreamHandler(sys.stdout)
+    handler.setFormatter(logging.Formatter("%(message)s"))
+    _log.addHandler(handler)
+    _log.setLevel(logging.INFO)
+    _log.propagate = False
+
+
+def _log_warmup(reply: WarmupReply, request: WarmupRequest | None, context: object) -> None:
+    line: dict[str, Any] = {
+        "event": "mangum-warmup",
+        "ok": reply["ok"],
+        "source": request["source"] if request else None,
+        "deploymentId": request.get("deploymentId") if request else None,
+        "holdMs": request["holdMs"] if request else None,
+        "requestId": getattr(context, "aws_request_id", None),
+        **{k: v for k, v in reply.items() if k not in ("protocol", "ok")},
+    }
+    _log_line(reply["ok"], line)
+
+
+def _log_line(ok: bool, line: Mapping[str, Any]) -> None:
+    _log.log(logging.INFO if ok else logging.WARNING, json.dumps(line, separators=(",", ":")))
