@@ -45,14 +45,14 @@ case "$task" in
     pm_ensure_venv
     pm_ensure_postgres
     pm_ensure_rie
-    node rehearsal/bin/rehearse.js "$@"
+    node bin/rehearsal/bin/rehearse.js "$@"
     ;;
   bench)
     build
     pm_ensure_venv
     pm_ensure_postgres
     pm_ensure_rie
-    node rehearsal/bin/bench.js "$@"
+    node bin/rehearsal/bin/bench.js "$@"
     ;;
   *)
     echo "unknown task '$task' (known: build, test, rehearse, bench)" >&2

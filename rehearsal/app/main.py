@@ -1,0 +1,56 @@
+"""The app `npm run rehearse` deploys: a small FastAPI service behind Mangum,
+made warmable by mangum-warmup, with a PostgreSQL pool created at module scope
+(as a real app would, so a cold start pays for it).
+
+Configuration comes from the function's environment, as on Lambda:
+DATABASE_URL is a libpq URL. The "broken" version of the rehearsal is this same
+code published with a DATABASE_URL naming a database that does not exist.
+"""
+
+from __future__ import annotations
+
+# First import on purpose: mangum-warmup measures initMs from its own import,
+# so importing it before FastAPI makes the reported init cover the app's.
+from mangum_warmup import psycopg_check, warmable  # isort: skip
+
+import os
+from typing import Any
+
+from fastapi import FastAPI
+from mangum import Mangum
+from psycopg_pool import ConnectionPool
+
+# open=False: nothing connects during import; the warm-up's "db" check opens
+# the pool, so the first user request finds a live connection waiting.
+pool: ConnectionPool[Any] = ConnectionPool(
+    os.environ["DATABASE_URL"],
+    min_size=1,
+    max_size=2,
+    open=False,
+    # Lambda names each environment's log stream uniquely; tagging connections
+    # with it ties every server session to the environment that opened it.
+    kwargs={
+        "connect_timeout": 3,
+        "application_name": os.environ.get("AWS_LAMBDA_LOG_STREAM_NAME", "app")[-63:],
+    },
+)
+
+app = FastAPI(title="pulumi-mangum rehearsal app")
+
+
+@app.get("/")
+def index() -> dict[str, str]:
+    return {"hello": "from Lambda", "version": os.environ.get("AWS_LAMBDA_FUNCTION_VERSION", "$LATEST")}
+
+
+@app.get("/db")
+def db() -> dict[str, Any]:
+    if pool.closed:
+        pool.open()
+    with pool.connection(timeout=5) as conn:
+        row = conn.execute("SELECT current_database(), count(*) FROM pg_stat_activity").fetchone()
+    assert row is not None
+    return {"database": row[0], "connections": row[1]}
+
+
+handler = warmable(Mangum(app, lifespan="off"), checks={"db": psycopg_check(pool)})

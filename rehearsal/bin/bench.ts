@@ -1,0 +1,220 @@
+/**
+ * `npm run bench`: one run on this machine, on the rehearsal stage (real
+ * emulator, real app, real hooks, real PostgreSQL), of what the project
+ * promises:
+ *
+ *  1. the first burst of N concurrent user requests right after a shift,
+ *     with and without the pre-traffic warm-up (p50, max, cold starts);
+ *  2. distinct environments per warm-up, over fresh (cold) versions;
+ *  3. the pre-traffic hook's wall time against its slowest warm-up invocation;
+ *  4. hook bundle size and cold import time.
+ *
+ * Writes bench/results/bench.json and bench/results/bench.svg, and rewrites
+ * the table in docs/benchmarks.md. Options: --reps N (burst repetitions,
+ * default 3), --trials N (distinctness trials, default 20).
+ * Exit code 0 when every target is met, 1 otherwise.
+ */
+import { LambdaClient } from "@aws-sdk/client-lambda";
+import { spawnSync } from "node:child_process";
+import * as fs from "node:fs";
+import * as os from "node:os";
+import * as path from "node:path";
+import { gzipSync } from "node:zlib";
+import { WARMUP_LAMBDA_CLIENT_CONFIG, runWarmup } from "../../hooks/warm";
+import { renderMarkdown, renderSvg, type BenchResults, type BurstTrial, type HookTrial } from "../bench-report";
+import { REGION } from "../lambda";
+import { burst, deployVersion } from "../scenario";
+import { ALIAS, APP, PRE_TRAFFIC, PrerequisiteError, Stage } from "../stage";
+import { max, median, ms } from "../stats";
+
+const out = (line = ""): void => void process.stdout.write(line + "\n");
+
+function parseArgs(argv: string[]): { reps: number; trials: number } {
+    const options = { reps: 3, trials: 20 };
+    for (let i = 0; i < argv.length; i++) {
+        const arg = argv[i];
+        const value = Number(argv[i + 1]);
+        if ((arg === "--reps" || arg === "--trials") && Number.isInteger(value) && value > 0) {
+            options[arg === "--reps" ? "reps" : "trials"] = value;
+            i++;
+        } else {
+            throw new Error(`unknown or invalid option ${arg} (known: --reps N, --trials N)`);
+        }
+    }
+    return options;
+}
+
+/** Environments that already served two bursts: the steady state a warm burst is compared with. */
+async function steadyWarmBurst(stage: Stage, n: number): Promise<number[]> {
+    await burst(stage, n);
+    await burst(stage, n);
+    const samples: number[] = [];
+    for (let i = 0; i < 3; i++) samples.push(...(await burst(stage, n)).latencies);
+    return samples;
+}
+
+const reapApp = (stage: Stage): number => stage.lambda.reapIdle(0, (env) => env.functionName === APP);
+
+async function burstTrials(stage: Stage, reps: number, n: number): Promise<{ with: BurstTrial[]; without: BurstTrial[]; hooks: HookTrial[]; warm: number[] }> {
+    const withWarmup: BurstTrial[] = [];
+    const withoutWarmup: BurstTrial[] = [];
+    const hooks: HookTrial[] = [];
+    let warm: number[] = [];
+    const [holdLo, holdHi] = stage.settings.holdMs;
+    for (let rep = 1; rep <= reps; rep++) {
+        // Without: what a plain alias update does, with nothing warmed first.
+        reapApp(stage);
+        const bare = stage.publishApp({ APP_RELEASE: `bench-without-${rep}` });
+        stage.lambda.updateAlias(APP, ALIAS, bare, {});
+        const b = await burst(stage, n);
+        withoutWarmup.push({ rep, version: bare, latencies: b.latencies, coldStarts: b.coldStarts });
+        out(`  burst without warm-up #${rep}: p50 ${ms(median(b.latencies))}, max ${ms(max(b.latencies))}, ${b.coldStarts}/${n} cold starts`);
+
+        // With: a deploy through the deployer, CodeDeploy and the pre-traffic hook.
+        reapApp(stage);
+        const from = stage.lambda.records.length;
+        const d = await deployVersion(stage, "update", { APP_RELEASE: `bench-with-${rep}` });
+        if (!d.outcome.ok) throw new Error(`deploy ${rep} failed: ${d.outcome.errorMessage}`);
+        const w = await burst(stage, n);
+        withWarmup.push({ rep, version: d.version, latencies: w.latencies, coldStarts: w.coldStarts });
+        out(`  burst with warm-up    #${rep}: p50 ${ms(median(w.latencies))}, max ${ms(max(w.latencies))}, ${w.coldStarts}/${n} cold starts`);
+
+        const hook = stage.lambda.records.slice(from).find((r) => r.functionName === PRE_TRAFFIC);
+        if (hook) {
+            const bound = d.slowestColdMs + holdHi + 300;
+            hooks.push({ rep, hookMs: hook.durationMs, slowestColdMs: d.slowestColdMs, holdMs: [holdLo, holdHi], boundMs: bound, pass: hook.durationMs <= bound });
+            out(`  pre-traffic hook      #${rep}: ${ms(hook.durationMs)} against its slowest warm-up invocation ${ms(d.slowestColdMs)} (bound ${ms(bound)})`);
+        }
+        if (rep === reps) warm = await steadyWarmBurst(stage, n);
+    }
+    return { with: withWarmup, without: withoutWarmup, hooks, warm };
+}
+
+async function distinctTrials(stage: Stage, trials: number): Promise<{ trial: number; distinct: number; environments: number; wallMs: number }[]> {
+    const client = new LambdaClient({ ...WARMUP_LAMBDA_CLIENT_CONFIG, endpoint: stage.lambda.endpoint, region: REGION, credentials: { accessKeyId: "bench", secretAccessKey: "bench" } });
+    const results = [];
+    try {
+        for (let trial = 1; trial <= trials; trial++) {
+            reapApp(stage);
+            // A fresh version each trial: every environment starts cold, as after a real publish.
+            const version = stage.publishApp({ APP_RELEASE: `bench-distinct-${trial}` });
+            const from = stage.lambda.records.length;
+            const report = await runWarmup(client, { functionName: APP, qualifier: version }, stage.settings, { source: "rehearsal", deadline: Date.now() + 60_000 });
+            const environments = new Set(stage.lambda.records.slice(from).filter((r) => r.version === version).map((r) => r.environmentId)).size;
+            results.push({ trial, distinct: report.distinctEnvironments ?? 0, environments, wallMs: report.wallMs });
+            out(`  trial ${trial}/${trials}: ${report.distinctEnvironments}/${stage.settings.concurrency} distinct environments in ${ms(report.wallMs)}`);
+        }
+    } finally {
+        client.destroy();
+    }
+    return results;
+}
+
+/** bench/results/bundles.json from `node scripts/bundle-hooks.mjs --measure` when present; otherwise measured here. */
+function bundleFacts(root: string): BenchResults["bundles"] {
+    const file = path.join(root, "bench", "results", "bundles.json");
+    if (fs.existsSync(file)) {
+        const data = JSON.parse(fs.readFileSync(file, "utf8")) as {
+            strategyUsed?: string;
+            hooks: Record<string, Record<string, { bytes: number; gzipBytes: number; importMs: { medianMs: number } }>>;
+        };
+        const strategy = data.strategyUsed ?? "bundled";
+        return Object.entries(data.hooks).map(([hook, byStrategy]) => {
+            const r = byStrategy[strategy] ?? Object.values(byStrategy)[0];
+            return { hook, bytes: r?.bytes ?? 0, gzipBytes: r?.gzipBytes ?? 0, importMedianMs: r?.importMs.medianMs ?? Number.NaN, source: "bundles.json" };
+        });
+    }
+    const dir = path.join(root, "dist", "hooks");
+    return fs.readdirSync(dir).filter((f) => f.endsWith(".js")).map((f) => {
+        const full = path.join(dir, f);
+        const samples: number[] = [];
+        for (let i = 0; i < 7; i++) {
+            const run = spawnSync(process.execPath, ["-e", "const t=process.hrtime.bigint();require(process.argv[1]);process.stdout.write(String(Number(process.hrtime.bigint()-t)/1e6))", full], {
+                encoding: "utf8",
+                env: { ...process.env, AWS_REGION: REGION },
+            });
+            samples.push(Number(run.stdout));
+        }
+        const bytes = fs.readFileSync(full);
+        return { hook: f.replace(/\.js$/, ""), bytes: bytes.length, gzipBytes: gzipSync(bytes).length, importMedianMs: median(samples), source: "measured" };
+    });
+}
+
+function updateDocs(root: string, markdown: string): void {
+    const file = path.join(root, "docs", "benchmarks.md");
+    const begin = "<!-- bench:results:begin -->";
+    const end = "<!-- bench:results:end -->";
+    const text = fs.existsSync(file) ? fs.readFileSync(file, "utf8") : `# Benchmarks\n\n${begin}\n${end}\n`;
+    const i = text.indexOf(begin);
+    const j = text.indexOf(end);
+    if (i < 0 || j < i) throw new Error(`docs/benchmarks.md lacks the ${begin} … ${end} markers`);
+    fs.writeFileSync(file, `${text.slice(0, i + begin.length)}\n${markdown}\n${text.slice(j)}`);
+}
+
+async function main(): Promise<number> {
+    const options = parseArgs(process.argv.slice(2));
+    out("pulumi-mangum benchmark: one run on this machine, on the rehearsal stage");
+    let stage: Stage;
+    try {
+        stage = await Stage.start({ minuteMs: 50, deploymentConfigName: "CodeDeployDefault.LambdaAllAtOnce" });
+    } catch (err) {
+        if (err instanceof PrerequisiteError) {
+            out(err.message);
+            return 1;
+        }
+        throw err;
+    }
+    const stop = (): void => void stage.stop().finally(() => process.exit(130));
+    process.once("SIGINT", stop);
+    const n = stage.settings.concurrency;
+    try {
+        const first = await deployVersion(stage, "create", { APP_RELEASE: "bench-first" });
+        if (!first.outcome.ok) throw new Error(`the first deploy failed: ${first.outcome.errorMessage}`);
+        out(`1. first burst of ${n} concurrent requests after a shift, ${options.reps} repetitions`);
+        const bursts = await burstTrials(stage, options.reps, n);
+        out(`2. distinct environments per warm-up, ${options.trials} trials on fresh versions`);
+        const distinct = await distinctTrials(stage, options.trials);
+        out("3. hook bundles");
+        const bundles = bundleFacts(stage.paths.root);
+
+        const warmP50 = median(bursts.warm);
+        const withCold = bursts.with.reduce((sum, t) => sum + t.coldStarts, 0);
+        const withMax = Math.max(...bursts.with.map((t) => max(t.latencies)));
+        const results: BenchResults = {
+            measuredAt: new Date().toISOString(),
+            machine: { cpus: os.cpus().length, cpu: os.cpus()[0]?.model ?? "unknown", memoryGiB: Math.round(os.totalmem() / 2 ** 30), node: process.version, platform: `${os.platform()} ${os.release()}` },
+            concurrency: n,
+            holdMs: stage.settings.holdMs,
+            bursts: { with: bursts.with, without: bursts.without, warmSteadyLatencies: bursts.warm, warmP50Ms: warmP50 },
+            distinct,
+            hooks: bursts.hooks,
+            bundles,
+            targets: [
+                { name: `with warm-up: 0 cold starts in the first burst`, value: `${withCold} in ${bursts.with.length} bursts`, pass: withCold === 0 },
+                { name: `with warm-up: first-burst max ≤ 2 × warm p50 (${ms(warmP50)})`, value: ms(withMax), pass: withMax <= 2 * warmP50 },
+                { name: `distinct environments: ${n} of ${n} in every trial`, value: `${distinct.filter((d) => d.distinct === n).length} of ${distinct.length} trials`, pass: distinct.every((d) => d.distinct === n && d.environments === n) },
+                { name: "hook wall time ≤ slowest warm-up invocation + max hold + 300 ms", value: `${bursts.hooks.filter((h) => h.pass).length} of ${bursts.hooks.length} deploys`, pass: bursts.hooks.length > 0 && bursts.hooks.every((h) => h.pass) },
+            ],
+        };
+        const dir = path.join(stage.paths.root, "bench", "results");
+        fs.mkdirSync(dir, { recursive: true });
+        fs.writeFileSync(path.join(dir, "bench.json"), JSON.stringify(results, null, 2) + "\n");
+        fs.writeFileSync(path.join(dir, "bench.svg"), renderSvg(results));
+        updateDocs(stage.paths.root, renderMarkdown(results));
+        out();
+        for (const t of results.targets) out(`  ${t.pass ? "PASS" : "FAIL"}  ${t.name}: ${t.value}`);
+        out("Results: bench/results/bench.json, bench/results/bench.svg, docs/benchmarks.md");
+        return results.targets.every((t) => t.pass) ? 0 : 1;
+    } finally {
+        process.off("SIGINT", stop);
+        await stage.stop();
+    }
+}
+
+main().then(
+    (code) => process.exit(code),
+    (err: unknown) => {
+        out(`benchmark crashed: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}`);
+        process.exit(1);
+    },
+);

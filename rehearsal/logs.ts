@@ -1,0 +1,95 @@
+/**
+ * The CloudWatch Logs stand-in: FilterLogEvents (JSON 1.1, `X-Amz-Target:
+ * Logs_20140328.FilterLogEvents`) over the output lines of the Lambda
+ * stand-in's environments, with one log group per function
+ * (`/aws/lambda/<name>`) and one log stream per environment. The deployer
+ * reads the pre-traffic hook's verdict this way.
+ *
+ * Filter patterns: plain and "quoted" terms, all of which must occur in a
+ * line (CloudWatch's AND of terms). JSON and space-delimited patterns, `?`
+ * and `-` terms are refused rather than misread.
+ */
+import type * as http from "node:http";
+import type { LogEvent } from "./lambda";
+import { closeServer, listen, readBody } from "./net";
+
+const TARGET = "Logs_20140328.FilterLogEvents";
+const GROUP_PREFIX = "/aws/lambda/";
+
+class LogsApiError extends Error {
+    constructor(
+        readonly type: string,
+        message: string,
+    ) {
+        super(message);
+    }
+}
+
+/** The terms of a filter pattern, or an error for the syntax this stand-in does not read. */
+export function parseFilterPattern(pattern: string): string[] {
+    const terms: string[] = [];
+    const re = /"((?:[^"\\]|\\.)*)"|(\S+)/g;
+    for (let m = re.exec(pattern); m !== null; m = re.exec(pattern)) {
+        if (m[1] !== undefined) {
+            terms.push(m[1].replace(/\\(.)/g, "$1"));
+        } else {
+            const bare = m[2] as string;
+            if (/^[{[?-]/.test(bare)) throw new LogsApiError("InvalidParameterException", `the Logs stand-in reads plain and quoted terms only, not ${bare}`);
+            terms.push(bare);
+        }
+    }
+    return terms;
+}
+
+export class LogsStandIn {
+    private server?: http.Server;
+    port = 0;
+
+    constructor(private readonly events: () => readonly LogEvent[]) {}
+
+    get endpoint(): string {
+        return `http://127.0.0.1:${this.port}`;
+    }
+
+    async start(): Promise<void> {
+        const { server, port } = await listen((req, res) => void this.handle(req, res));
+        this.server = server;
+        this.port = port;
+    }
+
+    async stop(): Promise<void> {
+        if (this.server) await closeServer(this.server);
+    }
+
+    filterLogEvents(input: Record<string, unknown>): object {
+        const group = String(input.logGroupName ?? "");
+        if (!group.startsWith(GROUP_PREFIX)) throw new LogsApiError("ResourceNotFoundException", "The specified log group does not exist.");
+        const functionName = group.slice(GROUP_PREFIX.length);
+        const terms = parseFilterPattern(String(input.filterPattern ?? ""));
+        const start = typeof input.startTime === "number" ? input.startTime : 0;
+        const end = typeof input.endTime === "number" ? input.endTime : Number.POSITIVE_INFINITY;
+        const limit = typeof input.limit === "number" ? input.limit : 10_000;
+        const mine = this.events().filter((e) => e.functionName === functionName);
+        const matching = mine.filter((e) => e.timestamp >= start && e.timestamp <= end && terms.every((t) => e.message.includes(t))).slice(0, limit);
+        return {
+            events: matching.map((e, i) => ({ logStreamName: e.logStreamName, timestamp: e.timestamp, message: e.message, ingestionTime: e.timestamp, eventId: `${e.timestamp}-${i}` })),
+            searchedLogStreams: [...new Set(mine.map((e) => e.logStreamName))].map((logStreamName) => ({ logStreamName, searchedCompletely: true })),
+        };
+    }
+
+    private async handle(req: http.IncomingMessage, res: http.ServerResponse): Promise<void> {
+        let status = 200;
+        let out: object;
+        try {
+            if (req.headers["x-amz-target"] !== TARGET) throw new LogsApiError("UnknownOperationException", `the Logs stand-in implements ${TARGET} only`);
+            out = this.filterLogEvents(JSON.parse((await readBody(req)).toString("utf8") || "{}") as Record<string, unknown>);
+        } catch (err) {
+            status = 400;
+            const e = err instanceof LogsApiError ? err : new LogsApiError("InvalidParameterException", (err as Error).message);
+            out = { __type: e.type, message: e.message };
+        }
+        const text = JSON.stringify(out);
+        res.writeHead(status, { "content-type": "application/x-amz-json-1.1", "content-length": String(Buffer.byteLength(text)) });
+        res.end(text);
+    }
+}

@@ -1,0 +1,51 @@
+/**
+ * Process-tree cleanup. The emulator starts its runtime in a process group of
+ * its own (Setpgid), so killing the emulator's group leaves the runtime
+ * behind; we walk /proc for every descendant instead. Synchronous on purpose:
+ * it must also work inside a `process.on("exit")` handler.
+ */
+import * as fs from "node:fs";
+
+function parentsByPid(): Map<number, number[]> {
+    const children = new Map<number, number[]>();
+    for (const entry of fs.readdirSync("/proc")) {
+        if (!/^\d+$/.test(entry)) continue;
+        let stat: string;
+        try {
+            stat = fs.readFileSync(`/proc/${entry}/stat`, "utf8");
+        } catch {
+            continue; // exited while we looked
+        }
+        // Field 4 is the parent pid; the command name (field 2) may contain spaces, so split after its ')'.
+        const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
+        const ppid = Number(fields[1]);
+        const list = children.get(ppid) ?? [];
+        list.push(Number(entry));
+        children.set(ppid, list);
+    }
+    return children;
+}
+
+/** The pid and all its descendants, parents first. */
+export function processTree(pid: number): number[] {
+    const children = parentsByPid();
+    const out: number[] = [];
+    const queue = [pid];
+    while (queue.length > 0) {
+        const next = queue.shift() as number;
+        out.push(next);
+        queue.push(...(children.get(next) ?? []));
+    }
+    return out;
+}
+
+/** SIGKILLs a process and every descendant. Safe to call on a process that already exited. */
+export function killTree(pid: number): void {
+    for (const p of processTree(pid)) {
+        try {
+            process.kill(p, "SIGKILL");
+        } catch {
+            // already gone
+        }
+    }
+}
