@@ -11,7 +11,7 @@
 
 PM_ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 PM_NODE_VERSION="${PM_NODE_VERSION:-24.21.0}"
-PM_TOOLCHAIN="$PM_ROOT/.toolchain"
+PM_TOOLCHAIN="${PM_TOOLCHAIN:-$PM_ROOT/.toolchain}"
 
 pm_log() { printf '\033[2m[pulumi-mangum]\033[0m %s\n' "$*" >&2; }
 
