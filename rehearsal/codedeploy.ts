@@ -19,7 +19,7 @@ import { randomBytes } from "node:crypto";
 import type * as http from "node:http";
 import type { Logger } from "../hooks/log";
 import { parseFunctionName } from "./lambda";
-import { closeServer, listen, readBody } from "./net";
+import { LoopbackApi, readBody } from "./net";
 import { PREDEFINED_CONFIGS, routingProblem, shiftSteps, type TrafficRouting } from "./traffic";
 
 /** What the stand-in needs from Lambda: the alias, and Event invokes of the hooks. */
@@ -128,7 +128,7 @@ function deploymentIdNew(): string {
     return "d-" + Array.from(randomBytes(9), (b) => alphabet[b % alphabet.length]).join("");
 }
 
-export class CodeDeployStandIn {
+export class CodeDeployStandIn extends LoopbackApi {
     readonly deployments = new Map<string, Deployment>();
     readonly statusReports: StatusReport[] = [];
     private readonly groups = new Map<string, Required<DeploymentGroupSettings>>();
@@ -136,24 +136,17 @@ export class CodeDeployStandIn {
     private readonly executions = new Map<string, HookExecution>();
     private readonly running = new Set<Promise<void>>();
     private readonly wakeups = new Set<() => void>();
-    private server?: http.Server;
     private readonly minuteMs: number;
     private readonly hookTimeoutMs: number;
-    port = 0;
 
     constructor(private readonly options: CodeDeployOptions) {
+        super();
         this.minuteMs = options.minuteMs ?? 1000;
         this.hookTimeoutMs = options.hookTimeoutMs ?? 60 * this.minuteMs;
     }
 
-    get endpoint(): string {
-        return `http://127.0.0.1:${this.port}`;
-    }
-
     async start(): Promise<void> {
-        const { server, port } = await listen((req, res) => void this.handle(req, res));
-        this.server = server;
-        this.port = port;
+        await this.listen();
     }
 
     async stop(): Promise<void> {
@@ -161,7 +154,7 @@ export class CodeDeployStandIn {
         for (const wake of this.wakeups) wake();
         for (const exec of this.executions.values()) if (exec.status === "Pending") exec.settle("Failed");
         await Promise.all([...this.running]);
-        if (this.server) await closeServer(this.server);
+        await this.close();
     }
 
     registerDeploymentGroup(settings: DeploymentGroupSettings): void {
@@ -477,7 +470,7 @@ export class CodeDeployStandIn {
         }
     }
 
-    private async handle(req: http.IncomingMessage, res: http.ServerResponse): Promise<void> {
+    protected async handle(req: http.IncomingMessage, res: http.ServerResponse): Promise<void> {
         let status = 200;
         let out: object;
         try {

@@ -19,7 +19,7 @@
 import { spawn, type ChildProcess } from "node:child_process";
 import * as fs from "node:fs";
 import * as readline from "node:readline";
-import { killTree } from "./proc";
+import { killTree, waitGone } from "./proc";
 import { freePort, LOOPBACK, post, releasePort, waitForPort } from "./net";
 
 /** What the emulator reported for one invoke, before Lambda semantics are applied. */
@@ -77,6 +77,8 @@ export class ExecutionEnvironment {
     private invokePort = 0;
     private apiPort = 0;
     private exited = false;
+    /** Every pid `kill` signalled: the emulator, its runtime and anything they started. */
+    private readonly killed: number[] = [];
     private inFlight = false;
     /** Invocations this environment has started; 0 means the next one is cold. */
     invocations = 0;
@@ -188,12 +190,14 @@ export class ExecutionEnvironment {
     /** Ends the emulator and its runtime at once (nothing here needs a graceful stop, like Lambda's reaper). */
     kill(): void {
         if (this.process?.pid === undefined || this.exited) return;
-        killTree(this.process.pid);
+        this.killed.push(...killTree(this.process.pid));
     }
 
-    /** Resolves when the process has exited (after `kill`). */
+    /** Resolves when the emulator and every process it started have exited (after `kill`). */
     async stopped(): Promise<void> {
-        if (this.process === undefined || this.exited) return;
-        await new Promise<void>((resolve) => this.process?.once("exit", () => resolve()));
+        if (this.process !== undefined && !this.exited) {
+            await new Promise<void>((resolve) => this.process?.once("exit", () => resolve()));
+        }
+        await waitGone(this.killed, 5000);
     }
 }

@@ -19,7 +19,7 @@ import type * as http from "node:http";
 import * as path from "node:path";
 import type { Logger } from "../hooks/log";
 import { ExecutionEnvironment, type EmulatorAnswer } from "./environment";
-import { closeServer, listen, readBody, sleep } from "./net";
+import { LoopbackApi, readBody, sleep } from "./net";
 
 export const ACCOUNT = "000000000000";
 export const REGION = "us-east-1";
@@ -167,7 +167,7 @@ export function parseFunctionName(raw: string): { name: string; qualifier?: stri
     return { name: parts[0] ?? "", qualifier: parts[1] };
 }
 
-export class LambdaStandIn {
+export class LambdaStandIn extends LoopbackApi {
     readonly records: InvocationRecord[] = [];
     /** Every environment's output, oldest first, kept after the environment is reaped. */
     readonly logEvents: LogEvent[] = [];
@@ -177,26 +177,19 @@ export class LambdaStandIn {
     private readonly claimed = new Set<ExecutionEnvironment>();
     private readonly pendingAsync = new Set<Promise<void>>();
     private envCounter = 0;
-    private server?: http.Server;
     private reaper?: NodeJS.Timeout;
     private stopping = false;
     private readonly random: () => number;
     private readonly exitHandler = (): void => this.killAll();
-    port = 0;
 
     constructor(private readonly options: LambdaOptions) {
+        super();
         this.random = options.random ?? Math.random;
         fs.mkdirSync(path.join(options.workDir, "logs"), { recursive: true });
     }
 
-    get endpoint(): string {
-        return `http://127.0.0.1:${this.port}`;
-    }
-
     async start(): Promise<void> {
-        const { server, port } = await listen((req, res) => void this.handle(req, res));
-        this.server = server;
-        this.port = port;
+        await this.listen();
         const idle = this.options.idleTimeoutMs ?? 60_000;
         this.reaper = setInterval(() => this.reapIdle(idle), Math.min(1000, idle));
         this.reaper.unref();
@@ -210,7 +203,7 @@ export class LambdaStandIn {
         if (this.reaper) clearInterval(this.reaper);
         this.killAll();
         await Promise.all(this.environments.map((env) => env.stopped()));
-        if (this.server) await closeServer(this.server);
+        await this.close();
         process.off("exit", this.exitHandler);
     }
 
@@ -485,7 +478,7 @@ export class LambdaStandIn {
 
     // ---- HTTP: the Lambda REST API ----
 
-    private async handle(req: http.IncomingMessage, res: http.ServerResponse): Promise<void> {
+    protected async handle(req: http.IncomingMessage, res: http.ServerResponse): Promise<void> {
         try {
             const url = new URL(req.url ?? "/", "http://localhost");
             const match = FUNCTION_PATH.exec(url.pathname);

@@ -11,7 +11,7 @@
  */
 import type * as http from "node:http";
 import type { LogEvent } from "./lambda";
-import { closeServer, listen, readBody } from "./net";
+import { LoopbackApi, readBody } from "./net";
 
 const TARGET = "Logs_20140328.FilterLogEvents";
 const GROUP_PREFIX = "/aws/lambda/";
@@ -41,24 +41,18 @@ export function parseFilterPattern(pattern: string): string[] {
     return terms;
 }
 
-export class LogsStandIn {
-    private server?: http.Server;
-    port = 0;
+export class LogsStandIn extends LoopbackApi {
 
-    constructor(private readonly events: () => readonly LogEvent[]) {}
-
-    get endpoint(): string {
-        return `http://127.0.0.1:${this.port}`;
+    constructor(private readonly events: () => readonly LogEvent[]) {
+        super();
     }
 
     async start(): Promise<void> {
-        const { server, port } = await listen((req, res) => void this.handle(req, res));
-        this.server = server;
-        this.port = port;
+        await this.listen();
     }
 
     async stop(): Promise<void> {
-        if (this.server) await closeServer(this.server);
+        await this.close();
     }
 
     filterLogEvents(input: Record<string, unknown>): object {
@@ -77,7 +71,7 @@ export class LogsStandIn {
         };
     }
 
-    private async handle(req: http.IncomingMessage, res: http.ServerResponse): Promise<void> {
+    protected async handle(req: http.IncomingMessage, res: http.ServerResponse): Promise<void> {
         let status = 200;
         let out: object;
         try {

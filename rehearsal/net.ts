@@ -108,3 +108,29 @@ export function closeServer(server: http.Server): Promise<void> {
         server.close(() => resolve());
     });
 }
+
+/**
+ * The HTTP side every stand-in shares: a server on a free loopback port whose
+ * requests all go to `handle`. Subclasses add their own start and stop work
+ * around `listen` and `close`.
+ */
+export abstract class LoopbackApi {
+    private server?: http.Server;
+    port = 0;
+
+    get endpoint(): string {
+        return `http://${LOOPBACK}:${this.port}`;
+    }
+
+    protected abstract handle(req: http.IncomingMessage, res: http.ServerResponse): Promise<void>;
+
+    protected async listen(): Promise<void> {
+        const { server, port } = await listen((req, res) => void this.handle(req, res));
+        this.server = server;
+        this.port = port;
+    }
+
+    protected async close(): Promise<void> {
+        if (this.server) await closeServer(this.server);
+    }
+}

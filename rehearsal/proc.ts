@@ -39,13 +39,34 @@ export function processTree(pid: number): number[] {
     return out;
 }
 
-/** SIGKILLs a process and every descendant. Safe to call on a process that already exited. */
-export function killTree(pid: number): void {
-    for (const p of processTree(pid)) {
+/** SIGKILLs a process and every descendant; returns the pids signalled. Safe on a process that already exited. */
+export function killTree(pid: number): number[] {
+    const tree = processTree(pid);
+    for (const p of tree) {
         try {
             process.kill(p, "SIGKILL");
         } catch {
             // already gone
         }
     }
+    return tree;
+}
+
+/** True while the process exists and is not a zombie waiting to be reaped. */
+export function isRunning(pid: number): boolean {
+    try {
+        return !/^\d+ \(.*\) Z/.test(fs.readFileSync(`/proc/${pid}/stat`, "utf8"));
+    } catch {
+        return false;
+    }
+}
+
+/**
+ * Waits until none of the pids runs any more. SIGKILL is delivered
+ * asynchronously, and a grandchild re-parented to init dies on its own
+ * schedule, so "signalled" is not yet "gone".
+ */
+export async function waitGone(pids: readonly number[], timeoutMs: number): Promise<void> {
+    const deadline = Date.now() + timeoutMs;
+    while (pids.some(isRunning) && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 10));
 }
