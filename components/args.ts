@@ -65,7 +65,8 @@ export interface WarmupArgs {
      */
     minDistinct?: number;
     /**
-     * Whether a failed check fails the warm-up (and so blocks traffic).
+     * Whether a failed check or init step (an `on_init` preload, a `prime` request) fails the
+     * warm-up, and so blocks traffic.
      * @default true
      */
     failOnCheckError?: boolean;

@@ -57,7 +57,7 @@ export interface WarmupReply {
     /** How long the handler held the environment, in ms (at least the requested holdMs). */
     heldMs: number;
     checks: Record<string, CheckResult>;
-    /** Results of the `on_init` preloads, run once per environment. */
+    /** Once-per-environment steps: each `on_init` preload and each `prime` request (`"prime GET /healthz"`). */
     init: Record<string, CheckResult>;
     /** Present when the request itself was malformed: what was wrong with it. */
     error?: string;

@@ -46,10 +46,11 @@ export interface EnvironmentError {
     message: string;
 }
 
+/** One check, or one init step, over the environments that answered. */
 export interface CheckSummary {
     /** Environments in which every reply passed the check. */
     passed: number;
-    /** Environments in which a reply failed (or did not report) the check. */
+    /** Environments in which a reply failed the check (or, for a requested check, did not report it). */
     failed: number;
     maxMs: number;
     /** Distinct failure messages, each followed by the environments that produced it. */
@@ -69,6 +70,8 @@ export interface WarmupReport {
     /** Over distinct environments; null when none replied or in http mode. */
     initMs: { min: number; median: number; max: number } | null;
     checks: Record<string, CheckSummary>;
+    /** The replies' `init` entries (`on_init` preloads, `prime GET <path>`), summarised like checks; empty in http mode. */
+    init: Record<string, CheckSummary>;
     /** Versions that answered: the replies' functionVersion (helper mode) or Lambda's ExecutedVersion (http mode). */
     versions: string[];
     wallMs: number;
@@ -433,28 +436,47 @@ function buildReport(target: WarmupTarget, settings: WarmupSettings, source: War
         coldStarts: http ? null : replies.filter((r) => r.coldStart).length,
         initMs: http ? null : stats([...initByInstance.values()]),
         checks: http ? {} : summarizeChecks(replies, settings.checks),
+        init: http ? {} : summarizeInit(replies),
         versions: [...versions].sort(),
         wallMs,
         errors,
-        notes: http
-            ? ["distinct environments cannot be verified in http mode: an HTTP response does not name the environment that served it"]
-            : initFailureNotes(replies),
+        notes: http ? ["distinct environments cannot be verified in http mode: an HTTP response does not name the environment that served it"] : [],
     };
 }
 
 function summarizeChecks(replies: WarmupReply[], requested: string[] | undefined): Record<string, CheckSummary> {
-    const names = requested !== undefined && requested.length > 0 ? requested : [...new Set(replies.flatMap((r) => Object.keys(r.checks)))].sort();
+    const names = requested !== undefined && requested.length > 0 ? requested : namesIn(replies.map((r) => r.checks));
+    // A requested check that a reply leaves out was not run there: that environment is unchecked.
+    return summarize(replies, names, (r) => r.checks, "not reported by mangum-warmup");
+}
+
+/** Init steps run once per environment and are not requested, so a reply without one (an older helper) is no failure. */
+function summarizeInit(replies: WarmupReply[]): Record<string, CheckSummary> {
+    return summarize(replies, namesIn(replies.map((r) => r.init)), (r) => r.init, undefined);
+}
+
+function namesIn(maps: Record<string, CheckResult>[]): string[] {
+    return [...new Set(maps.flatMap((m) => Object.keys(m)))].sort();
+}
+
+function summarize(
+    replies: WarmupReply[],
+    names: string[],
+    resultsOf: (reply: WarmupReply) => Record<string, CheckResult>,
+    missing: string | undefined,
+): Record<string, CheckSummary> {
     const summaries: Record<string, CheckSummary> = {};
     for (const name of names) {
         const failedBy = new Map<string, string>(); // instanceId -> first failure message
         const seen = new Set<string>();
         let maxMs = 0;
         for (const reply of replies) {
+            const result = resultsOf(reply)[name];
+            const failure = result === undefined ? missing : result.ok ? undefined : (result.error ?? "failed without an error message");
+            if (result === undefined && missing === undefined) continue;
             seen.add(reply.instanceId);
-            const result = reply.checks[name];
             if (result !== undefined) maxMs = Math.max(maxMs, result.ms);
-            if (result?.ok === true || failedBy.has(reply.instanceId)) continue;
-            failedBy.set(reply.instanceId, result === undefined ? "not reported by mangum-warmup" : (result.error ?? "failed without an error message"));
+            if (failure !== undefined && !failedBy.has(reply.instanceId)) failedBy.set(reply.instanceId, failure);
         }
         summaries[name] = { passed: seen.size - failedBy.size, failed: failedBy.size, maxMs, errors: groupByMessage(failedBy) };
     }
@@ -468,20 +490,6 @@ function groupByMessage(messageByInstance: Map<string, string>): string[] {
         instancesByMessage.set(message, [...(instancesByMessage.get(message) ?? []), shortId(instance)]);
     }
     return [...instancesByMessage].map(([message, instances]) => `${message} (${instances.length === 1 ? "instance" : "instances"} ${instances.join(", ")})`);
-}
-
-/** Init preloads do not fail a warm-up, but an operator wants to know one broke. */
-function initFailureNotes(replies: WarmupReply[]): string[] {
-    const failed = new Map<string, Map<string, string>>();
-    for (const reply of replies) {
-        for (const [name, result] of Object.entries(reply.init)) {
-            if (result.ok) continue;
-            const byInstance = failed.get(name) ?? new Map<string, string>();
-            byInstance.set(reply.instanceId, result.error ?? "failed without an error message");
-            failed.set(name, byInstance);
-        }
-    }
-    return [...failed].map(([name, byInstance]) => `init preload '${name}' failed: ${groupByMessage(byInstance).join("; ")}`);
 }
 
 export function shortId(instanceId: string): string {
@@ -507,7 +515,7 @@ const KIND_SENTENCE: Record<EnvironmentErrorKind, string> = {
     "http-status": "answered a non-2xx status",
 };
 
-/** Pass iff every invocation succeeded, every check passed (when failOnCheckError), the right version answered and enough environments were distinct. */
+/** Pass iff every invocation succeeded, every check and init step passed (when failOnCheckError), the right version answered and enough environments were distinct. */
 export function judge(report: WarmupReport, settings: WarmupSettings): Verdict {
     const reasons: string[] = [];
     const n = report.requested;
@@ -519,11 +527,9 @@ export function judge(report: WarmupReport, settings: WarmupSettings): Verdict {
     }
 
     if (settings.failOnCheckError) {
-        for (const [name, check] of Object.entries(report.checks)) {
-            if (check.failed === 0) continue;
-            const envs = check.passed + check.failed;
-            reasons.push(`${check.failed} of ${envs} ${envs === 1 ? "environment" : "environments"} failed check '${name}': ${check.errors.join("; ")}`);
-        }
+        // A failed init step (a preload, or the prime of the app's first request) leaves the
+        // environment less warm than the deploy promises, so it fails the verdict like a check.
+        reasons.push(...failedSteps("check", report.checks), ...failedSteps("init", report.init));
     }
 
     if (/^\d+$/.test(report.target.qualifier)) {
@@ -543,6 +549,15 @@ export function judge(report: WarmupReport, settings: WarmupSettings): Verdict {
         );
     }
     return { pass: reasons.length === 0, reasons };
+}
+
+function failedSteps(kind: "check" | "init", summaries: Record<string, CheckSummary>): string[] {
+    return Object.entries(summaries)
+        .filter(([, step]) => step.failed > 0)
+        .map(([name, step]) => {
+            const envs = step.passed + step.failed;
+            return `${step.failed} of ${envs} ${envs === 1 ? "environment" : "environments"} failed ${kind} '${name}': ${step.errors.join("; ")}`;
+        });
 }
 
 function listDistinct(messages: string[], limit = 3): string {

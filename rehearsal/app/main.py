@@ -38,6 +38,16 @@ pool: ConnectionPool[Any] = ConnectionPool(
 app = FastAPI(title="pulumi-mangum rehearsal app")
 
 
+@app.get("/healthz")
+def healthz() -> dict[str, bool]:
+    # What the warm-up primes (below): no database and no side effects, so it
+    # can run once in every new environment. A plain `def`, like /db, because
+    # FastAPI imports anyio's thread-pool backend on the first `def` route it
+    # runs (about 30 ms): priming an `async def` route would leave that import
+    # to the first user.
+    return {"ok": True}
+
+
 @app.get("/")
 def index() -> dict[str, str]:
     return {"hello": "from Lambda", "version": os.environ.get("AWS_LAMBDA_FUNCTION_VERSION", "$LATEST")}
@@ -53,4 +63,17 @@ def db() -> dict[str, Any]:
     return {"database": row[0], "connections": row[1]}
 
 
-handler = warmable(Mangum(app, lifespan="off"), checks={"db": psycopg_check(pool)})
+# prime: each environment's first warm-up sends these GETs through Mangum, so
+# the app's first-request work happens before traffic arrives, not in a
+# user's request. /healthz covers what every route shares: Starlette's
+# middleware stack, the router, FastAPI's first `def` route, Mangum's first
+# pass (35-40 ms of CPU). /db is read-only, so it is safe to prime too, and it
+# is the route users hit: priming it also runs its query once on the pooled
+# connection (PostgreSQL loads the pg_stat_activity catalog entries into that
+# session, ~3 ms of server CPU) and its psycopg loaders and response
+# serialization (~2 ms). docs/benchmarks.md has the measurements.
+handler = warmable(
+    Mangum(app, lifespan="off"),
+    checks={"db": psycopg_check(pool)},
+    prime=["/healthz", "/db"],
+)

@@ -6,6 +6,7 @@ import json
 from typing import Any
 
 import pytest
+from fastapi import FastAPI
 from mangum import Mangum
 
 from mangum_warmup import MalformedRequest, Warmable, parse_request, warmable
@@ -45,7 +46,10 @@ def test_every_event_fixture_has_an_expectation() -> None:
     events = {p.name for p in FIXTURES.glob("event.*.json")}
     assert events == set(EXPECTED)
     replies = {p.name for p in FIXTURES.glob("reply.*.json")}
-    assert replies == {r for names in EXPECTED.values() for r in names} | {"reply.db-failed.json"}
+    assert replies == {r for names in EXPECTED.values() for r in names} | {
+        "reply.db-failed.json",
+        "reply.prime-failed.json",
+    }
 
 
 @pytest.mark.parametrize("event_name", sorted(EXPECTED))
@@ -74,6 +78,22 @@ def test_a_failed_check_reply_is_shaped_like_the_db_failed_fixture() -> None:
     assert reply["checks"]["db"].get("error") == (
         'OSError: connection to server at "10.0.3.17", port 5432 failed: timeout expired'
     )
+
+
+def test_a_failed_prime_reply_is_shaped_like_the_prime_failed_fixture() -> None:
+    app = FastAPI()
+
+    @app.get("/healthz")
+    def healthz() -> None:
+        raise RuntimeError("the health route broke")
+
+    handler = warmable(Mangum(app), checks={"db": lambda: None}, prime="/healthz")
+    reply = warm(handler, load_fixture("event.pre-traffic.json"))
+    expected = load_fixture("reply.prime-failed.json")
+    assert shape(reply) == shape(expected)
+    assert reply["ok"] is expected["ok"]  # a failed prime leaves `ok` to the checks
+    error = expected["init"]["prime GET /healthz"]["error"]
+    assert reply["init"]["prime GET /healthz"].get("error") == error
 
 
 def test_the_malformed_version_error_text_is_the_fixtures() -> None:

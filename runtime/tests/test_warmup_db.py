@@ -46,6 +46,26 @@ def test_the_warmup_opens_the_pool_and_leaves_a_live_connection_for_the_first_re
     assert pool.get_stats()["connections_num"] == 1  # the request reused the warmed connection
 
 
+def test_the_warmup_does_not_make_a_pool_with_room_to_grow_open_a_second_connection(
+    pg: PostgresServer,
+) -> None:
+    # Asking an opening pool for a connection before its first one is ready
+    # would queue the request and grow the pool; the next request would then
+    # get the second, never-used connection.
+    pool: ConnectionPool[Any] = ConnectionPool(pg.dsn, open=False, min_size=1, max_size=4)
+    try:
+        app, _ = make_app(pool=pool)
+        handler = warmable(Mangum(app), checks={"db": psycopg_check(pool)})
+        assert warm(handler, warmup_event())["ok"] is True
+        stats = pool.get_stats()
+        assert (stats["connections_num"], stats["pool_size"]) == (1, 1)
+        warmed_pid = http(handler, http_v2("GET", "/db"))["body"]
+        assert http(handler, http_v2("GET", "/db"))["body"] == warmed_pid
+        assert pool.get_stats()["connections_num"] == 1
+    finally:
+        pool.close()
+
+
 def test_an_unreachable_server_is_reported_with_the_drivers_reason() -> None:
     port = free_port()  # nothing listens there
     pool: ConnectionPool[Any] = ConnectionPool(

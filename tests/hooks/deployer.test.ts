@@ -134,6 +134,7 @@ function hookReport(overrides: Partial<WarmupReport> = {}): WarmupReport {
         coldStarts: 5,
         initMs: { min: 880, median: 901, max: 950 },
         checks: { db: { passed: 5, failed: 0, maxMs: 41, errors: [] } },
+        init: {},
         versions: ["8"],
         wallMs: 1300,
         errors: [],

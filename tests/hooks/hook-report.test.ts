@@ -33,6 +33,7 @@ const REPORT: WarmupReport = {
     coldStarts: 5,
     initMs: { min: 880, median: 901, max: 950 },
     checks: { db: { passed: 2, failed: 3, maxMs: 5001, errors: [DB_REASON.slice(DB_REASON.indexOf("OperationalError"))] } },
+    init: {},
     versions: ["8"],
     wallMs: 5400,
     errors: [],

@@ -94,6 +94,7 @@ describe("runWarmup", () => {
             coldStarts: 5,
             initMs: { min: 842.7, median: 842.7, max: 842.7 },
             checks: { db: { passed: 5, failed: 0, maxMs: 41.2, errors: [] } },
+            init: { sns: { passed: 5, failed: 0, maxMs: 388, errors: [] } },
             versions: ["7"],
             errors: [],
             notes: [],
@@ -264,16 +265,67 @@ describe("runWarmup", () => {
         expect(report.errors[0]).toEqual({ invocation: 0, kind: "timeout", message: "not invoked: no time was left before the deadline" });
     });
 
-    it("notes failed init preloads without failing the verdict", async () => {
+    it("fails naming the init step, its error and the environments when a prime fails", async () => {
+        // Prepare: two of five environments answer that their primed GET /healthz got a 500
+        const failedPrime = (id: string): InvokeCommandOutput => invokeOk(replyFixture("reply.prime-failed.json", { instanceId: id }));
+        const primed = { "prime GET /healthz": { ok: true, ms: 36.4 } };
+        const healthy = (id: string): InvokeCommandOutput => invokeOk(replyFixture("reply.cold-ok.json", { instanceId: id, init: primed }));
+        answerInOrder(failedPrime(ids[0]!), healthy(ids[1]!), failedPrime(ids[2]!), healthy(ids[3]!), healthy(ids[4]!));
+        // Act
+        const report = await runWarmup(lambda, target, settings, options());
+        // Assess
+        expect(report.init).toEqual({
+            "prime GET /healthz": {
+                passed: 3,
+                failed: 2,
+                maxMs: 41.7,
+                errors: ["GET /healthz answered 500: Internal Server Error (instances a0000000…, a0000002…)"],
+            },
+        });
+        expect(report.notes).toEqual([]);
+        expect(judge(report, settings)).toEqual({
+            pass: false,
+            reasons: ["2 of 5 environments failed init 'prime GET /healthz': GET /healthz answered 500: Internal Server Error (instances a0000000…, a0000002…)"],
+        });
+    });
+
+    it("fails on a failed on_init preload too, after the failed checks", async () => {
         // Prepare
         const sick = { sns: { ok: false, ms: 3.2, error: "EndpointConnectionError: Could not connect" } };
-        lambdaMock.on(InvokeCommand).resolves(invokeOk(replyFixture("reply.cold-ok.json", { init: sick })));
+        lambdaMock.on(InvokeCommand).resolves(invokeOk(replyFixture("reply.db-failed.json", { functionVersion: "7", init: sick })));
         const one = { ...settings, concurrency: 1, minDistinct: 1 };
         // Act
         const report = await runWarmup(lambda, target, one, options());
         // Assess
-        expect(report.notes).toEqual(["init preload 'sns' failed: EndpointConnectionError: Could not connect (instance 3f6c1a9e…)"]);
-        expect(judge(report, one).pass).toBe(true);
+        expect(judge(report, one).reasons).toEqual([
+            "1 of 1 environment failed check 'db': OperationalError: connection to server at \"10.0.3.17\", port 5432 failed: timeout expired (instance 9b2d4e60…)",
+            "1 of 1 environment failed init 'sns': EndpointConnectionError: Could not connect (instance 9b2d4e60…)",
+        ]);
+    });
+
+    it("only reports a failed init step when failOnCheckError is off", async () => {
+        // Prepare
+        lambdaMock.on(InvokeCommand).resolves(invokeOk(fixture("reply.prime-failed.json")));
+        const lenient = { ...settings, concurrency: 1, minDistinct: 1, failOnCheckError: false };
+        // Act
+        const report = await runWarmup(lambda, target, lenient, options());
+        // Assess
+        expect(report.init["prime GET /healthz"]?.failed).toBe(1);
+        expect(judge(report, lenient)).toEqual({ pass: true, reasons: [] });
+    });
+
+    it("counts an environment whose replies leave out an init step neither passed nor failed", async () => {
+        // Prepare: one environment answers twice, the first time before its prime existed (an older helper)
+        answerInOrder(
+            invokeOk(replyFixture("reply.cold-ok.json", { init: {} })),
+            invokeOk(replyFixture("reply.warm-ok.json", { init: { "prime GET /healthz": { ok: true, ms: 30 } } })),
+        );
+        const two = { ...settings, concurrency: 2, minDistinct: 1 };
+        // Act
+        const report = await runWarmup(lambda, target, two, options());
+        // Assess
+        expect(report.init).toEqual({ "prime GET /healthz": { passed: 1, failed: 0, maxMs: 30, errors: [] } });
+        expect(judge(report, two)).toEqual({ pass: true, reasons: [] });
     });
 });
 

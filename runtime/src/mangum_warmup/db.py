@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import inspect
+import time
 from typing import TYPE_CHECKING, Any, cast
 
 from .checks import DEFAULT_TIMEOUT_S, Check, ConfigurationError
@@ -16,6 +17,7 @@ if TYPE_CHECKING:
 # rest goes to one direct connection attempt that says *why* the pool has none.
 _POOL_WAIT_SHARE = 0.4
 _LIBPQ_MIN_CONNECT_TIMEOUT_S = 2
+_FILL_POLL_S = 0.002
 
 
 def psycopg_check(
@@ -83,8 +85,10 @@ def _query_pool(pool: ConnectionPool[Any], sql: str, timeout: float) -> None:
 
     if pool.closed:
         pool.open()  # raises PoolClosed for a pool that was closed after use: it cannot reopen
+    deadline = time.monotonic() + timeout * _POOL_WAIT_SHARE
+    _wait_for_an_idle_connection(pool, deadline)
     try:
-        with pool.connection(timeout=timeout * _POOL_WAIT_SHARE) as conn:
+        with pool.connection(timeout=max(deadline - time.monotonic(), 0.001)) as conn:
             conn.execute(sql)
     except PoolTimeout as exc:
         # The pool only says it has no connection; connecting once says why
@@ -94,6 +98,22 @@ def _query_pool(pool: ConnectionPool[Any], sql: str, timeout: float) -> None:
             f"{exc} (a direct connection succeeded: the pool is exhausted, "
             "or waiting to retry after a failed connection)"
         ) from exc
+
+
+def _wait_for_an_idle_connection(pool: ConnectionPool[Any], deadline: float) -> None:
+    """Give a pool that is still making its first connections time to finish one.
+
+    Asking for a connection before one is ready queues the request, and a
+    queued request makes the pool grow (when max_size > min_size): every
+    environment would end its warm-up with an extra connection, and the next
+    request would land on it (the pool hands its connections out in turn),
+    in a server session that has run nothing yet. psycopg_pool's own
+    ``wait()`` would close the pool on a timeout, so this polls instead.
+    """
+    if pool.min_size < 1:
+        return  # such a pool connects on demand only: nothing to wait for
+    while pool.get_stats().get("pool_available", 0) < 1 and time.monotonic() < deadline:
+        time.sleep(_FILL_POLL_S)
 
 
 def _connect_once(pool: ConnectionPool[Any], budget_s: float) -> None:

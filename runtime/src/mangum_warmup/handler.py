@@ -8,11 +8,12 @@ import os
 import sys
 import time
 import uuid
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Generic, Protocol, TypeVar
 
 from .checks import DEFAULT_TIMEOUT_S, Check, ConfigurationError, StepFn, as_checks, run_step
+from .prime import prime_key, prime_paths, run_prime
 from .protocol import (
     PROTOCOL_VERSION,
     WARMUP_EVENT_KEY,
@@ -62,6 +63,7 @@ class Warmable(Generic[_C, _R]):
         checks: Mapping[str, Check | StepFn] | None = None,
         on_init: Mapping[str, Check | StepFn] | None = None,
         on_restore: Mapping[str, Check | StepFn] | None = None,
+        prime: str | Sequence[str] | None = None,
         timeout: float = DEFAULT_TIMEOUT_S,
     ) -> None:
         if not callable(handler):
@@ -72,6 +74,10 @@ class Warmable(Generic[_C, _R]):
         self._checks = as_checks("checks", checks, timeout)
         self._on_init = as_checks("on_init", on_init, timeout)
         self._on_restore = as_checks("on_restore", on_restore, timeout)
+        self._prime = prime_paths(prime)
+        clash = [prime_key(p) for p in self._prime if prime_key(p) in self._on_init]
+        if clash:
+            raise ConfigurationError(f"on_init name {clash[0]!r} is the name of a prime's outcome")
         self._env = _Environment(_IMPORTED_AT)
         self._env.init = _run_all(self._on_init)
         _ensure_log_handler()
@@ -99,6 +105,7 @@ class Warmable(Generic[_C, _R]):
         then the on_restore hooks, the built-in checks' reconnects (sockets in
         a snapshot are dead) and the on_init preloads, so that their warm
         connections are live again. Lambda allows 10 s for all restore hooks.
+        The prime runs again on the next warm-up, as in any new environment.
         """
         self._env = _Environment(time.perf_counter())
         restored = _run_all(self._on_restore)
@@ -136,12 +143,27 @@ class Warmable(Generic[_C, _R]):
         else:
             reply["checks"] = self._run_checks(request.get("checks"))
             reply["ok"] = all(result["ok"] for result in reply["checks"].values())
+            # After the checks, so a primed route finds the pools they opened,
+            # and only when they passed: a route primed while its database is
+            # down fails for the same reason, after waiting out the pool's
+            # timeout. Within the hold, which counts from handler entry.
+            if reply["ok"]:
+                self._run_prime(context)
+                reply["init"] = dict(env.init)
             hold_until = entered + request["holdMs"] / 1000
             while (remaining := hold_until - time.perf_counter()) > 0:
                 time.sleep(remaining)
         reply["heldMs"] = _ms(time.perf_counter() - entered)
         _log_warmup(reply, request, context)
         return reply
+
+    def _run_prime(self, context: _C) -> None:
+        """Prime each path once per environment; one that failed is tried again next time."""
+        for path in self._prime:
+            key = prime_key(path)
+            done = self._env.init.get(key)
+            if done is None or not done["ok"]:
+                self._env.init[key] = run_prime(self._handler, path, context)
 
     def _run_checks(self, names: list[str] | None) -> dict[str, CheckResult]:
         # Omitted or empty: every registered check (as WarmupSettings.checks documents).
@@ -166,15 +188,27 @@ def warmable(
     checks: Mapping[str, Check | StepFn] | None = None,
     on_init: Mapping[str, Check | StepFn] | None = None,
     on_restore: Mapping[str, Check | StepFn] | None = None,
+    prime: str | Sequence[str] | None = None,
     timeout: float = DEFAULT_TIMEOUT_S,
 ) -> Warmable[_C, _R]:
     """Wrap a Lambda handler (a ``Mangum`` instance) so it answers warm-up events.
 
     Call it at module scope: the ``on_init`` preloads run right here, during
     the Lambda init phase, before the environment serves its first request.
+    ``prime`` names side-effect-free GET paths (e.g. ``"/healthz"``) that the
+    first warm-up of each environment whose checks pass sends through
+    ``handler``, so the app's lazy first-request work is done before users
+    arrive; off by default.
     ``timeout`` is the default for every check and preload (seconds).
     """
-    return Warmable(handler, checks=checks, on_init=on_init, on_restore=on_restore, timeout=timeout)
+    return Warmable(
+        handler,
+        checks=checks,
+        on_init=on_init,
+        on_restore=on_restore,
+        prime=prime,
+        timeout=timeout,
+    )
 
 
 def _run_all(steps: Mapping[str, Check]) -> dict[str, CheckResult]:
@@ -226,7 +260,8 @@ def _log_warmup(reply: WarmupReply, request: WarmupRequest | None, context: obje
         "requestId": getattr(context, "aws_request_id", None),
         **{k: v for k, v in reply.items() if k not in ("protocol", "ok")},
     }
-    _log_line(reply["ok"], line)
+    # A failed preload or prime leaves `ok` alone (only checks decide it) but deserves a WARNING.
+    _log_line(reply["ok"] and all(r["ok"] for r in reply["init"].values()), line)
 
 
 def _log_line(ok: bool, line: Mapping[str, Any]) -> None:
