@@ -1,7 +1,7 @@
 /** Loads the shared warm-up contract fixtures (contract/fixtures/*.json), the same files the Python suite reads. */
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
-import type { WarmupReply } from "../../hooks/contract";
+import type { WarmupReply, WarmupSettings } from "../../hooks/contract";
 
 export const FIXTURES_DIR = join(__dirname, "..", "..", "contract", "fixtures");
 
@@ -17,4 +17,19 @@ export function replyFixture(name: string, overrides: Partial<WarmupReply> = {})
 /** `n` distinct environment ids shaped like the helper's (uuid4). */
 export function instanceIds(n: number): string[] {
     return Array.from({ length: n }, (_, i) => `${(0xa0000000 + i).toString(16)}-0000-4000-8000-00000000000${i % 10}`);
+}
+
+/** The hooks' settings for a five-environment helper-mode warm-up with a `db` check, as the component sends them. */
+export function warmupSettings(overrides: Partial<WarmupSettings> = {}): WarmupSettings {
+    return {
+        functionName: "shop-api",
+        alias: "live",
+        concurrency: 5,
+        holdMs: [250, 400],
+        checks: ["db"],
+        mode: "helper",
+        minDistinct: 5,
+        failOnCheckError: true,
+        ...overrides,
+    };
 }

@@ -10,20 +10,11 @@ import { mockClient } from "aws-sdk-client-mock";
 import type { WarmupSettings } from "../../hooks/contract";
 import { createHandler as createPreTraffic } from "../../hooks/pre-traffic";
 import { WARMUP_LAMBDA_CLIENT_CONFIG, runWarmup } from "../../hooks/warm";
-import { fixture, instanceIds, replyFixture } from "../helpers/fixtures";
+import { fixture, instanceIds, replyFixture, warmupSettings } from "../helpers/fixtures";
 import { barrier, startLambdaInvokeServer, type LambdaInvokeServer, type Responder } from "../helpers/lambda-invoke-server";
 import { captureLogs } from "../helpers/logs";
 
-const settings: WarmupSettings = {
-    functionName: "shop-api",
-    alias: "live",
-    concurrency: 5,
-    holdMs: [250, 400],
-    checks: ["db"],
-    mode: "helper",
-    minDistinct: 5,
-    failOnCheckError: true,
-};
+const settings: WarmupSettings = warmupSettings();
 const FAKE_CREDENTIALS = { accessKeyId: "AKIDLOCALTEST", secretAccessKey: "local-test-secret" };
 
 let server: LambdaInvokeServer | undefined;

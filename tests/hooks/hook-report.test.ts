@@ -7,7 +7,7 @@ import { readHookReport, type HookReport } from "../../hooks/hook-report";
 import { createLogger } from "../../hooks/log";
 import { createHandler as createPreTrafficHandler } from "../../hooks/pre-traffic";
 import type { WarmupReport } from "../../hooks/warm";
-import { fixture, instanceIds, replyFixture } from "../helpers/fixtures";
+import { fixture, instanceIds, replyFixture, warmupSettings } from "../helpers/fixtures";
 import { invokeOk } from "../helpers/lambda-replies";
 import { captureLogs } from "../helpers/logs";
 
@@ -102,16 +102,7 @@ beforeEach(() => {
 describe("reading the hook's result line", () => {
     it("reads back exactly what the pre-traffic hook logged for a failed DB check", async () => {
         // Prepare: run the real hook and keep its stdout line as CloudWatch Logs would store it.
-        const settings: WarmupSettings = {
-            functionName: "orders-api",
-            alias: "live",
-            concurrency: 5,
-            holdMs: [250, 400],
-            checks: ["db"],
-            mode: "helper",
-            minDistinct: 5,
-            failOnCheckError: true,
-        };
+        const settings: WarmupSettings = warmupSettings({ functionName: "orders-api" });
         const appSpec = JSON.stringify({ version: 0.0, Resources: [{ "orders-api": { Type: "AWS::Lambda::Function", Properties: { Name: "orders-api", TargetVersion: "8" } } }] });
         codedeployMock.on(GetDeploymentCommand).resolves({ deploymentInfo: { revision: { revisionType: "AppSpecContent", appSpecContent: { content: appSpec } } } });
         codedeployMock.on(PutLifecycleEventHookExecutionStatusCommand).resolves({});

@@ -3,21 +3,14 @@ import { mockClient } from "aws-sdk-client-mock";
 import type { WarmupSettings } from "../../hooks/contract";
 import { WarmupSettingsError } from "../../hooks/errors";
 import { createHandler } from "../../hooks/keep-warm";
-import { fixture, instanceIds, replyFixture } from "../helpers/fixtures";
+import { fixture, instanceIds, replyFixture, warmupSettings } from "../helpers/fixtures";
 import { invokeFunctionError, invokeOk, sentEvent } from "../helpers/lambda-replies";
 import { captureLogs } from "../helpers/logs";
 
 const lambdaMock = mockClient(LambdaClient);
 
-const settings: WarmupSettings = {
-    functionName: "shop-api",
-    alias: "live",
-    concurrency: 3,
-    holdMs: [250, 400],
-    mode: "helper",
-    minDistinct: 3,
-    failOnCheckError: true,
-};
+// No `checks`: the schedule asks for every check the app registered.
+const { checks: _named, ...settings }: WarmupSettings = warmupSettings({ concurrency: 3, minDistinct: 3 });
 const context = { getRemainingTimeInMillis: () => 30_000 };
 
 function setup(config: unknown = settings) {

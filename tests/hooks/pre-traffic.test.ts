@@ -9,23 +9,14 @@ import { mockClient } from "aws-sdk-client-mock";
 import type { WarmupSettings } from "../../hooks/contract";
 import { HookInputError } from "../../hooks/errors";
 import { StatusReportError, createHandler, type PreTrafficDeps } from "../../hooks/pre-traffic";
-import { fixture, instanceIds, replyFixture } from "../helpers/fixtures";
+import { fixture, instanceIds, replyFixture, warmupSettings } from "../helpers/fixtures";
 import { invokeFunctionError, invokeOk, invokeRaw, sentEvent } from "../helpers/lambda-replies";
 import { captureLogs } from "../helpers/logs";
 
 const lambdaMock = mockClient(LambdaClient);
 const codedeployMock = mockClient(CodeDeployClient);
 
-const settings: WarmupSettings = {
-    functionName: "shop-api",
-    alias: "live",
-    concurrency: 5,
-    holdMs: [250, 400],
-    checks: ["db"],
-    mode: "helper",
-    minDistinct: 5,
-    failOnCheckError: true,
-};
+const settings: WarmupSettings = warmupSettings();
 const event = { DeploymentId: "d-EXAMPLE123", LifecycleEventHookExecutionId: "eyJlbmNyeXB0ZWREYXRhIjoiTk9QRSJ9" };
 const ids = instanceIds(5);
 

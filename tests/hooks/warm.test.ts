@@ -3,22 +3,13 @@ import { mockClient } from "aws-sdk-client-mock";
 import type { WarmupSettings } from "../../hooks/contract";
 import { WarmupSettingsError } from "../../hooks/errors";
 import { buildWarmupEvent, judge, parseWarmupSettings, readWarmupSettings, runWarmup, type WarmupOptions } from "../../hooks/warm";
-import { fixture, instanceIds, replyFixture } from "../helpers/fixtures";
+import { fixture, instanceIds, replyFixture, warmupSettings } from "../helpers/fixtures";
 import { invokeFunctionError, invokeOk, invokeRaw, sentEvent } from "../helpers/lambda-replies";
 
 const lambdaMock = mockClient(LambdaClient);
 const lambda = new LambdaClient({ region: "us-east-1" });
 
-const settings: WarmupSettings = {
-    functionName: "shop-api",
-    alias: "live",
-    concurrency: 5,
-    holdMs: [250, 400],
-    checks: ["db"],
-    mode: "helper",
-    minDistinct: 5,
-    failOnCheckError: true,
-};
+const settings: WarmupSettings = warmupSettings();
 const target = { functionName: "shop-api", qualifier: "7" };
 const ids = instanceIds(5);
 
