@@ -13,7 +13,9 @@ PM_ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 PM_NODE_VERSION="${PM_NODE_VERSION:-24.21.0}"
 PM_TOOLCHAIN="${PM_TOOLCHAIN:-$PM_ROOT/.toolchain}"
 
-pm_log() { printf '\033[2m[pulumi-mangum]\033[0m %s\n' "$*" >&2; }
+pm_log() {
+  if [ -t 2 ]; then printf '\033[2m[pulumi-mangum]\033[0m %s\n' "$*" >&2; else printf '[pulumi-mangum] %s\n' "$*" >&2; fi
+}
 
 pm_node_major() { node -p 'process.versions.node.split(".")[0]' 2>/dev/null || echo 0; }
 
