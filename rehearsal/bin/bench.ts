@@ -21,11 +21,11 @@ import * as os from "node:os";
 import * as path from "node:path";
 import { gzipSync } from "node:zlib";
 import { WARMUP_LAMBDA_CLIENT_CONFIG, runWarmup } from "../../hooks/warm";
-import { renderMarkdown, renderSvg, type BenchResults, type BurstTrial, type HookTrial } from "../bench-report";
-import { REGION } from "../lambda";
-import { burst, deployVersion } from "../scenario";
-import { ALIAS, APP, PRE_TRAFFIC, PrerequisiteError, Stage } from "../stage";
-import { max, median, ms } from "../stats";
+import { renderMarkdown, renderSvg, type BenchResults, type BurstTrial, type HookTrial } from "../scenarios/bench-report";
+import { REGION } from "../lambda/service";
+import { burst, deployVersion } from "../scenarios/scenario";
+import { ALIAS, APP, PRE_TRAFFIC, PrerequisiteError, Stage } from "../scenarios/stage";
+import { max, median, ms } from "../support/stats";
 
 const out = (line = ""): void => void process.stdout.write(line + "\n");
 

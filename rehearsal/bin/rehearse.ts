@@ -8,9 +8,9 @@
  * --minute-ms N (length of one CodeDeploy minute, default 1000).
  * Exit code 0 when every step behaved as the design says, 1 otherwise.
  */
-import { PrerequisiteError, Stage, ALIAS, APP, type StageEvent } from "../stage";
-import { burst, deployVersion, measureColdWarm, sampleCanary, type CanaryFacts, type DeployFacts, type WarmupFacts } from "../scenario";
-import { max, median, ms } from "../stats";
+import { PrerequisiteError, Stage, ALIAS, APP, type StageEvent } from "../scenarios/stage";
+import { burst, deployVersion, measureColdWarm, sampleCanary, type CanaryFacts, type DeployFacts, type WarmupFacts } from "../scenarios/scenario";
+import { max, median, ms } from "../support/stats";
 
 const tty = process.stdout.isTTY === true;
 const paint = (code: string) => (text: string) => (tty ? `\x1b[${code}m${text}\x1b[0m` : text);

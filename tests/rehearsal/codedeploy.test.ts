@@ -14,8 +14,8 @@ import {
     StopDeploymentCommand,
 } from "@aws-sdk/client-codedeploy";
 import { createLogger } from "../../hooks/log";
-import { CodeDeployStandIn, type LambdaControl } from "../../rehearsal/codedeploy";
-import { shiftSteps, PREDEFINED_CONFIGS } from "../../rehearsal/traffic";
+import { CodeDeployStandIn, type LambdaControl } from "../../rehearsal/codedeploy/service";
+import { shiftSteps, PREDEFINED_CONFIGS } from "../../rehearsal/codedeploy/traffic";
 
 interface HookCall {
     functionName: string;

@@ -8,8 +8,8 @@
  * is the benchmark's business (npm run bench). Requires a provisioned machine
  * (`npm test` does it); a missing prerequisite fails the suite, naming it.
  */
-import { deployVersion, type DeployFacts } from "../../rehearsal/scenario";
-import { ALIAS, APP, Stage } from "../../rehearsal/stage";
+import { deployVersion, type DeployFacts } from "../../rehearsal/scenarios/scenario";
+import { ALIAS, APP, Stage } from "../../rehearsal/scenarios/stage";
 
 jest.setTimeout(120_000);
 

@@ -10,10 +10,10 @@ import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
 import { createLogger } from "../../hooks/log";
-import { LambdaStandIn } from "../../rehearsal/lambda";
-import { LogsStandIn } from "../../rehearsal/logs";
-import { processTree } from "../../rehearsal/proc";
-import { resolvePaths } from "../../rehearsal/stage";
+import { LambdaStandIn } from "../../rehearsal/lambda/service";
+import { LogsStandIn } from "../../rehearsal/logs/service";
+import { processTree } from "../../rehearsal/support/proc";
+import { resolvePaths } from "../../rehearsal/scenarios/stage";
 
 jest.setTimeout(120_000);
 

@@ -17,9 +17,9 @@ import { randomUUID } from "node:crypto";
 import * as fs from "node:fs";
 import type * as http from "node:http";
 import * as path from "node:path";
-import type { Logger } from "../hooks/log";
+import type { Logger } from "../../hooks/log";
 import { ExecutionEnvironment, type EmulatorAnswer } from "./environment";
-import { LoopbackApi, readBody, sleep } from "./net";
+import { LoopbackApi, readBody, sleep } from "../support/net";
 
 export const ACCOUNT = "000000000000";
 export const REGION = "us-east-1";
@@ -47,7 +47,7 @@ export interface LambdaOptions {
     rie: string;
     /** Python interpreter that has awslambdaric and the app's dependencies. */
     python: string;
-    /** The compiled Node Runtime API client (bin/rehearsal/node-runtime.js). */
+    /** The compiled Node Runtime API client (bin/rehearsal/lambda/node-runtime.js). */
     nodeRuntime: string;
     /** Scratch directory: version snapshots and environment logs. */
     workDir: string;

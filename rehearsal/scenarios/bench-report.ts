@@ -2,7 +2,7 @@
  * The benchmark's results and their two renderings: a Markdown table for
  * docs/benchmarks.md and a hand-written SVG chart (no dependencies).
  */
-import { max, median, ms } from "./stats";
+import { max, median, ms } from "../support/stats";
 
 export interface BurstTrial {
     rep: number;

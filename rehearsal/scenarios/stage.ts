@@ -9,12 +9,12 @@ import { InvokeCommand, LambdaClient } from "@aws-sdk/client-lambda";
 import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
-import type { WarmupSettings } from "../hooks/contract";
-import { createLogger, type Logger } from "../hooks/log";
-import { CodeDeployStandIn } from "./codedeploy";
-import { LambdaStandIn, REGION } from "./lambda";
-import { LogsStandIn } from "./logs";
-import { startPostgres, type Postgres } from "./postgres";
+import type { WarmupSettings } from "../../hooks/contract";
+import { createLogger, type Logger } from "../../hooks/log";
+import { CodeDeployStandIn } from "../codedeploy/service";
+import { LambdaStandIn, REGION } from "../lambda/service";
+import { LogsStandIn } from "../logs/service";
+import { startPostgres, type Postgres } from "../support/postgres";
 
 export const APP = "app";
 export const ALIAS = "live";
@@ -80,7 +80,7 @@ export function resolvePaths(root = findRoot()): Paths {
         root,
         rie: process.env.PM_RIE ?? path.join(root, ".toolchain", "go", "bin", "aws-lambda-rie"),
         python: path.join(venv, "bin", "python"),
-        nodeRuntime: path.join(root, "bin", "rehearsal", "node-runtime.js"),
+        nodeRuntime: path.join(root, "bin", "rehearsal", "lambda", "node-runtime.js"),
         hooksDir: path.join(root, "dist", "hooks"),
     };
     const missing: string[] = [];

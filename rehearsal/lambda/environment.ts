@@ -19,8 +19,8 @@
 import { spawn, type ChildProcess } from "node:child_process";
 import * as fs from "node:fs";
 import * as readline from "node:readline";
-import { killTree, waitGone } from "./proc";
-import { freePort, LOOPBACK, post, releasePort, waitForPort } from "./net";
+import { killTree, waitGone } from "../support/proc";
+import { freePort, LOOPBACK, post, releasePort, waitForPort } from "../support/net";
 
 /** What the emulator reported for one invoke, before Lambda semantics are applied. */
 export interface EmulatorAnswer {

@@ -10,8 +10,8 @@
  * and `-` terms are refused rather than misread.
  */
 import type * as http from "node:http";
-import type { LogEvent } from "./lambda";
-import { LoopbackApi, readBody } from "./net";
+import type { LogEvent } from "../lambda/service";
+import { LoopbackApi, readBody } from "../support/net";
 
 const TARGET = "Logs_20140328.FilterLogEvents";
 const GROUP_PREFIX = "/aws/lambda/";

@@ -17,9 +17,9 @@
  */
 import { randomBytes } from "node:crypto";
 import type * as http from "node:http";
-import type { Logger } from "../hooks/log";
-import { parseFunctionName } from "./lambda";
-import { LoopbackApi, readBody } from "./net";
+import type { Logger } from "../../hooks/log";
+import { parseFunctionName } from "../lambda/service";
+import { LoopbackApi, readBody } from "../support/net";
 import { PREDEFINED_CONFIGS, routingProblem, shiftSteps, type TrafficRouting } from "./traffic";
 
 /** What the stand-in needs from Lambda: the alias, and Event invokes of the hooks. */
