@@ -92,6 +92,23 @@ export interface KeepWarmSchedule {
     concurrency?: number;
 }
 
+/** Throttling of the HTTP API's `$default` stage (`http: "http-api"` only). */
+export interface HttpApiArgs {
+    /**
+     * Requests the stage lets through in a burst (the token bucket's size), 1 to 5000
+     * (API Gateway's default account burst). Above it API Gateway answers 429.
+     * @default 200
+     */
+    throttlingBurstLimit?: number;
+    /**
+     * Steady requests per second the stage lets through, above 0 and at most 10000
+     * (API Gateway's default account quota). Caps what an unauthenticated caller can
+     * make the app (and its bill) scale to.
+     * @default 100
+     */
+    throttlingRateLimit?: number;
+}
+
 /** Custom or built-in check run by CodeDeploy after traffic has moved (AfterAllowTraffic). */
 export type PostTrafficCheck =
     | false
@@ -231,6 +248,11 @@ export interface MangumFunctionArgs {
      * @default "function-url"
      */
     http?: HttpFrontDoor;
+    /**
+     * Throttling of the HTTP API's `$default` stage; only with `http: "http-api"`.
+     * @default { throttlingBurstLimit: 200, throttlingRateLimit: 100 }
+     */
+    httpApi?: HttpApiArgs;
     /**
      * Who may call the function URL: anyone (`NONE`) or IAM-signed requests (`AWS_IAM`).
      * @default "NONE"

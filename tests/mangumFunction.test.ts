@@ -1,10 +1,12 @@
 import * as pulumi from "@pulumi/pulumi";
-import { ACCOUNT, Captured, REGION, byType, captureChildren, installMocks, one, recorded, reset, settle, valueOf } from "./helpers/pulumi-mocks";
+import * as aws from "@pulumi/aws";
+import { ACCOUNT, Captured, REGION, byType, captureChildren, installMocks, one, overrideState, recorded, reset, settle, valueOf } from "./helpers/pulumi-mocks";
 
 installMocks();
 // Imported after the mocks, as Pulumi requires.
 import type * as lib from "../index";
 const { MangumFunction, DeploymentConfig, MANGUM_FUNCTION_TYPE } = require("../index") as typeof lib;
+const { ALIAS_MARKER, originVersion } = require("../components/mangumFunction") as typeof import("../components/mangumFunction");
 
 const FN_ARN = `arn:aws:lambda:${REGION}:${ACCOUNT}:function:api`;
 const ALIAS_ARN = `${FN_ARN}:live`;
@@ -46,11 +48,30 @@ describe("MangumFunction with defaults", () => {
         expect(one("aws:cloudwatch/logGroup:LogGroup", "api-logs").inputs.retentionInDays).toBe(30);
     });
 
-    test("the live alias starts on the published version and ignores later version and routing changes", () => {
+    test("the live alias starts on the published version (no other alias yet) and every input it does not need is frozen", () => {
         const alias = one("aws:lambda/alias:Alias", "api-alias");
-        expect(alias.inputs).toMatchObject({ name: "live", functionName: "api", functionVersion: "7" });
+        expect(alias.inputs).toEqual({
+            name: "live",
+            functionName: "api",
+            functionVersion: "7",
+            description: "Takes the traffic; moved between versions by pulumi-mangum's deployer.",
+        });
+        // The deployer's alias-origin op recognises the component's alias by this marker.
+        expect(alias.inputs.description).toContain(ALIAS_MARKER);
         const opts = children.find((c) => c.name === "api-alias")!.opts;
-        expect(opts.ignoreChanges).toEqual(["functionVersion", "routingConfig"]);
+        expect(opts.ignoreChanges).toEqual(["functionVersion", "routingConfig", "description"]);
+    });
+
+    test("the alias-origin Invocation asks the deployer which version a previous alias serves, and reruns only when a name changes", async () => {
+        const inv = one("aws:lambda/invocation:Invocation", "api-alias-origin");
+        // No lifecycleScope (the provider's CREATE_ONLY) and no triggers: fn.version must not re-invoke it.
+        expect(inv.inputs).toEqual({
+            functionName: "api-deployer",
+            input: JSON.stringify({ op: "alias-origin", functionName: "api", alias: "live", marker: "moved between versions by pulumi-mangum" }),
+        });
+        const deps = children.find((c) => c.name === "api-alias-origin")!.opts.dependsOn as pulumi.Resource[];
+        const depNames = await Promise.all(deps.map((d) => valueOf((d as pulumi.CustomResource).urn)));
+        expect(depNames.map((u) => u.split("::").pop())).toEqual(["api-deployer"]);
     });
 
     test("the function URL and both public grants are bound to the alias, never $LATEST", async () => {
@@ -80,11 +101,11 @@ describe("MangumFunction with defaults", () => {
         expect(byType("aws:codedeploy/deploymentConfig:DeploymentConfig")).toHaveLength(0);
     });
 
-    test("the CodeDeploy service role has the Lambda-limited managed policy and may invoke only this component's hook", () => {
-        expect(one("aws:iam/rolePolicyAttachment:RolePolicyAttachment", "api-codedeploy-managed").inputs.policyArn).toBe(
-            "arn:aws:iam::aws:policy/service-role/AWSCodeDeployRoleForLambdaLimited",
-        );
+    test("the CodeDeploy service role has no managed policy: it may read and shift this function's alias and invoke only this component's hook", () => {
+        expect(byType("aws:iam/rolePolicyAttachment:RolePolicyAttachment")).toEqual([]);
         expect(policiesOf("api-codedeploy-role")).toEqual([
+            { Sid: "ReadAndShiftOwnAlias", Effect: "Allow", Action: ["lambda:GetAlias", "lambda:UpdateAlias"], Resource: [FN_ARN] },
+            { Sid: "ReadOwnProvisionedConcurrency", Effect: "Allow", Action: ["lambda:GetProvisionedConcurrencyConfig"], Resource: [`${FN_ARN}:*`] },
             { Sid: "InvokeOwnHooks", Effect: "Allow", Action: ["lambda:InvokeFunction"], Resource: [`arn:aws:lambda:${REGION}:${ACCOUNT}:function:api-pre-traffic`] },
         ]);
     });
@@ -130,7 +151,10 @@ describe("MangumFunction with defaults", () => {
         expect(pre.inputs.timeout).toBe(120);
         expect(JSON.parse(pre.inputs.environment.variables.MANGUM_WARMUP_CONFIG)).toMatchObject({ functionName: "api", alias: "live", concurrency: 5 });
         expect(pre.inputs.environment.variables.MANGUM_TARGET_VERSION).toBe("7");
-        expect(one("aws:lambda/function:Function", "api-deployer").inputs.timeout).toBe(900);
+        const deployer = one("aws:lambda/function:Function", "api-deployer");
+        expect(deployer.inputs.timeout).toBe(900);
+        // The deployer has no variables, so no environment block at all (terraform-provider-aws #29255).
+        expect("environment" in deployer.inputs).toBe(false);
     });
 
     test("one keep-warm schedule every 5 minutes at the warm-up concurrency, invoking through a rule-scoped permission", () => {
@@ -156,41 +180,17 @@ describe("MangumFunction with defaults", () => {
         }
     });
 
-    test("IAM: hooks may touch only their own function, alias and deployment group", () => {
+    test("IAM: hooks may touch only their own function, alias and deployment group (the exact statements are in tests/iam.test.ts)", () => {
         const group = `arn:aws:codedeploy:${REGION}:${ACCOUNT}:deploymentgroup:api-app/api-group`;
-        expect(policiesOf("api-pre-traffic-role").slice(1)).toEqual([
-            { Sid: "WarmNewVersion", Effect: "Allow", Action: ["lambda:InvokeFunction"], Resource: [`${FN_ARN}:*`] },
-            { Sid: "ReadAndReportOwnDeployments", Effect: "Allow", Action: ["codedeploy:GetDeployment", "codedeploy:PutLifecycleEventHookExecutionStatus"], Resource: [group] },
+        expect(policiesOf("api-pre-traffic-role").slice(1).map((s) => [s.Sid, s.Resource])).toEqual([
+            ["WaitForActiveVersion", [FN_ARN, `${FN_ARN}:*`]],
+            ["WarmNewVersion", [`${FN_ARN}:*`]],
+            ["ReadAndReportOwnDeployments", [group]],
         ]);
         expect(policiesOf("api-keep-warm-role").slice(1)).toEqual([{ Sid: "WarmAlias", Effect: "Allow", Action: ["lambda:InvokeFunction"], Resource: [ALIAS_ARN] }]);
-        expect(policiesOf("api-deployer-role").slice(1)).toEqual([
-            { Sid: "ReadAlias", Effect: "Allow", Action: ["lambda:GetAlias"], Resource: [ALIAS_ARN] },
-            { Sid: "WarmVersions", Effect: "Allow", Action: ["lambda:InvokeFunction"], Resource: [`${FN_ARN}:*`] },
-            {
-                Sid: "RunOwnDeployments",
-                Effect: "Allow",
-                Action: ["codedeploy:CreateDeployment", "codedeploy:GetDeployment", "codedeploy:ListDeployments", "codedeploy:ListDeploymentTargets", "codedeploy:GetDeploymentTarget"],
-                Resource: [group],
-            },
-            {
-                Sid: "ReadOwnDeploymentConfig",
-                Effect: "Allow",
-                Action: ["codedeploy:GetDeploymentConfig"],
-                Resource: [`arn:aws:codedeploy:${REGION}:${ACCOUNT}:deploymentconfig:CodeDeployDefault.LambdaCanary10Percent5Minutes`],
-            },
-            {
-                Sid: "RegisterOwnRevisions",
-                Effect: "Allow",
-                Action: ["codedeploy:RegisterApplicationRevision", "codedeploy:GetApplicationRevision"],
-                Resource: [`arn:aws:codedeploy:${REGION}:${ACCOUNT}:application:api-app`],
-            },
-            {
-                Sid: "ReadPreTrafficReport",
-                Effect: "Allow",
-                Action: ["logs:FilterLogEvents"],
-                Resource: [`arn:aws:logs:${REGION}:${ACCOUNT}:log-group:api-pre-traffic-logs:*`],
-            },
-        ]);
+        // Lambda authorizes the alias APIs on the unqualified function ARN: a grant on the alias ARN is AccessDenied.
+        const read = policiesOf("api-deployer-role").find((s) => s.Sid === "ReadAliases");
+        expect(read).toEqual({ Sid: "ReadAliases", Effect: "Allow", Action: ["lambda:GetAlias", "lambda:ListAliases"], Resource: [FN_ARN] });
         for (const role of ["api-role", "api-deployer-role", "api-pre-traffic-role", "api-keep-warm-role"]) {
             expect(policiesOf(role)[0]).toEqual({
                 Sid: "WriteOwnLogs",
@@ -239,6 +239,18 @@ describe("MangumFunction options", () => {
         });
         expect(byType("aws:lambda/functionUrl:FunctionUrl")).toHaveLength(0);
         expect(await valueOf(c.url)).toBe("https://api-api-id.execute-api.us-east-1.amazonaws.com");
+        // The $default stage caps every route by default: burst 200, 100 requests per second.
+        expect(one("aws:apigatewayv2/stage:Stage").inputs).toEqual({
+            apiId: "api-api-id",
+            name: "$default",
+            autoDeploy: true,
+            defaultRouteSettings: { throttlingBurstLimit: 200, throttlingRateLimit: 100 },
+        });
+    });
+
+    test("http-api throttling from httpApi reaches the $default stage", async () => {
+        await build({ http: "http-api", httpApi: { throttlingBurstLimit: 50, throttlingRateLimit: 10 } });
+        expect(one("aws:apigatewayv2/stage:Stage").inputs.defaultRouteSettings).toEqual({ throttlingBurstLimit: 50, throttlingRateLimit: 10 });
     });
 
     test("http: false creates no front door and no public permission", async () => {
@@ -255,13 +267,22 @@ describe("MangumFunction options", () => {
         expect(byType("aws:lambda/permission:Permission").filter((p) => p.inputs.principal === "*")).toHaveLength(0);
     });
 
-    test("vpc: the function joins the subnets and the role gets the VPC access policy", async () => {
-        await build({ vpc: { subnetIds: ["subnet-a", "subnet-b"], securityGroupIds: ["sg-1"] } });
+    test("vpc: the function joins the subnets and the role gets the ENI actions alone, before the function exists", async () => {
+        const children: Captured[] = [];
+        await build({ vpc: { subnetIds: ["subnet-a", "subnet-b"], securityGroupIds: ["sg-1"] } }, children);
         expect(one("aws:lambda/function:Function", "api").inputs.vpcConfig).toEqual({ subnetIds: ["subnet-a", "subnet-b"], securityGroupIds: ["sg-1"] });
-        expect(one("aws:iam/rolePolicyAttachment:RolePolicyAttachment", "api-role-vpc").inputs).toEqual({
-            role: "api-role",
-            policyArn: "arn:aws:iam::aws:policy/service-role/AWSLambdaVPCAccessExecutionRole",
-        });
+        expect(byType("aws:iam/rolePolicyAttachment:RolePolicyAttachment")).toEqual([]);
+        expect(policiesOf("api-role").map((s) => s.Sid)).toEqual([
+            "WriteOwnLogs",
+            "CreateOwnNetworkInterfaces",
+            "ManageNetworkInterfaceAddresses",
+            "DeleteNetworkInterfaces",
+            "DescribeNetworkForLambda",
+        ]);
+        // Lambda checks the ENI permissions when it creates the function: the grant must exist first.
+        const deps = children.find((c) => c.name === "api" && c.type === "aws:lambda/function:Function")!.opts.dependsOn as pulumi.Resource[];
+        const depNames = await Promise.all(deps.map((d) => valueOf((d as pulumi.CustomResource).urn)));
+        expect(depNames.map((u) => u.split("::").pop())).toContain("api-role-vpc");
     });
 
     test("without vpc there is no VPC policy", async () => {
@@ -361,12 +382,17 @@ describe("MangumFunction options", () => {
         expect(one("aws:codedeploy/deploymentGroup:DeploymentGroup").inputs.triggerConfigurations).toEqual([
             { triggerName: "failures", triggerTargetArn: topicArn, triggerEvents: ["DeploymentFailure", "DeploymentRollback"] },
         ]);
-        expect(policiesOf("api-codedeploy-role")[1]).toEqual({ Sid: "NotifyTriggerTopics", Effect: "Allow", Action: ["sns:Publish"], Resource: [topicArn] });
+        expect(policiesOf("api-codedeploy-role").find((s) => s.Sid === "NotifyTriggerTopics")).toEqual({
+            Sid: "NotifyTriggerTopics",
+            Effect: "Allow",
+            Action: ["sns:Publish"],
+            Resource: [topicArn],
+        });
     });
 
     test("postTraffic smoke reuses the pre-traffic hook as AfterAllowTraffic", async () => {
         await build({ deployment: { postTraffic: "smoke" } });
-        expect(JSON.parse(one("aws:lambda/invocation:Invocation").inputs.input).deployment).toEqual({
+        expect(JSON.parse(one("aws:lambda/invocation:Invocation", "api-deploy").inputs.input).deployment).toEqual({
             applicationName: "api-app",
             deploymentGroupName: "api-group",
             beforeAllowTrafficHook: "api-pre-traffic",
@@ -379,20 +405,17 @@ describe("MangumFunction options", () => {
     test("postTraffic with a user function: CodeDeploy may invoke it too", async () => {
         const arn = `arn:aws:lambda:${REGION}:${ACCOUNT}:function:my-smoke`;
         await build({ deployment: { postTraffic: { functionName: "my-smoke", functionArn: arn } } });
-        expect(JSON.parse(one("aws:lambda/invocation:Invocation").inputs.input).deployment.afterAllowTrafficHook).toBe("my-smoke");
-        expect(policiesOf("api-codedeploy-role")[0].Resource).toEqual([`arn:aws:lambda:${REGION}:${ACCOUNT}:function:api-pre-traffic`, arn]);
+        expect(JSON.parse(one("aws:lambda/invocation:Invocation", "api-deploy").inputs.input).deployment.afterAllowTrafficHook).toBe("my-smoke");
+        expect(policiesOf("api-codedeploy-role").find((s) => s.Sid === "InvokeOwnHooks").Resource).toEqual([`arn:aws:lambda:${REGION}:${ACCOUNT}:function:api-pre-traffic`, arn]);
     });
 
     test("deployment: false — no CodeDeploy; the deployer warms then moves the alias itself", async () => {
         const c = await build({ deployment: false });
         expect(recorded.filter((r) => r.type.startsWith("aws:codedeploy/"))).toHaveLength(0);
         expect(recorded.filter((r) => r.name === "api-pre-traffic")).toHaveLength(0);
-        expect(JSON.parse(one("aws:lambda/invocation:Invocation").inputs.input).deployment).toBeNull();
-        expect(policiesOf("api-deployer-role").slice(1)).toEqual([
-            { Sid: "ReadAlias", Effect: "Allow", Action: ["lambda:GetAlias"], Resource: [ALIAS_ARN] },
-            { Sid: "WarmVersions", Effect: "Allow", Action: ["lambda:InvokeFunction"], Resource: [`${FN_ARN}:*`] },
-            { Sid: "MoveAlias", Effect: "Allow", Action: ["lambda:UpdateAlias"], Resource: [ALIAS_ARN] },
-        ]);
+        expect(JSON.parse(one("aws:lambda/invocation:Invocation", "api-deploy").inputs.input).deployment).toBeNull();
+        // UpdateAlias is authorized on the unqualified function ARN (the full role is in tests/iam.test.ts).
+        expect(policiesOf("api-deployer-role").find((s) => s.Sid === "MoveAlias")).toEqual({ Sid: "MoveAlias", Effect: "Allow", Action: ["lambda:UpdateAlias"], Resource: [FN_ARN] });
         expect(c.codedeploy).toBeUndefined();
     });
 
@@ -424,7 +447,7 @@ describe("MangumFunction options", () => {
 
     test("http warm-up mode carries the path to the hooks", async () => {
         await build({ warmup: { mode: "http", path: "/healthz", concurrency: 3 } });
-        expect(JSON.parse(one("aws:lambda/invocation:Invocation").inputs.input).warmup).toEqual({
+        expect(JSON.parse(one("aws:lambda/invocation:Invocation", "api-deploy").inputs.input).warmup).toEqual({
             functionName: "api",
             alias: "live",
             concurrency: 3,
@@ -434,6 +457,109 @@ describe("MangumFunction options", () => {
             minDistinct: 1,
             failOnCheckError: true,
         });
+    });
+});
+
+describe("MangumFunction: a renamed alias starts where the previous one is", () => {
+    beforeEach(reset);
+    afterEach(() => overrideState(undefined));
+
+    test("when the deployer finds the previous alias on version 5, the new alias starts on 5, not on the newest version 7", async () => {
+        overrideState((args) =>
+            args.type === "aws:lambda/invocation:Invocation" && args.name === "api-alias-origin"
+                ? { result: JSON.stringify({ version: "5", fromAlias: "live", message: "alias live serves version 5" }) }
+                : undefined,
+        );
+        const c = await build({ aliasName: "prod" });
+        expect(one("aws:lambda/function:Function", "api").state.version).toBe("7");
+        expect(one("aws:lambda/alias:Alias", "api-alias").inputs).toMatchObject({ name: "prod", functionVersion: "5" });
+        expect(JSON.parse(one("aws:lambda/invocation:Invocation", "api-alias-origin").inputs.input)).toEqual({
+            op: "alias-origin",
+            functionName: "api",
+            alias: "prod",
+            marker: ALIAS_MARKER,
+        });
+        expect(await valueOf(c.aliasArn)).toBe(`${FN_ARN}:prod`);
+    });
+
+    test("the origin's answer is read strictly: a version number, or null for none; anything else fails rather than fall back to the newest version", () => {
+        expect(originVersion(JSON.stringify({ version: "12", fromAlias: "live", message: "m" }))).toBe("12");
+        expect(originVersion(JSON.stringify({ version: null, fromAlias: null, message: "m" }))).toBeUndefined();
+        expect(() => originVersion(JSON.stringify({ version: "$LATEST", fromAlias: "live", message: "m" }))).toThrow(
+            'pulumi-mangum: the previous alias points at "$LATEST", not a published version; point it at a published version (aws lambda update-alias) before renaming the alias.',
+        );
+        expect(() => originVersion("Task timed out")).toThrow("pulumi-mangum: the deployer's alias-origin answer is not JSON: Task timed out");
+    });
+});
+
+describe("MangumFunction environment", () => {
+    beforeEach(reset);
+
+    test.each([
+        ["environment: {}", {}],
+        ["an Output resolving to {}", pulumi.output({})],
+        ["a promise of {}", Promise.resolve({})],
+    ])("%s sends no environment block (terraform-provider-aws #43763: a perpetual diff and a new version on every up)", async (_label, environment) => {
+        await build({ environment: environment as lib.MangumFunctionArgs["environment"] });
+        expect("environment" in one("aws:lambda/function:Function", "api").inputs).toBe(false);
+    });
+
+    test("variables, plain or from an Output, reach the function", async () => {
+        await build({ environment: pulumi.output({ STAGE: "prod", DB_SECRET_ARN: pulumi.output("arn:aws:secretsmanager:us-east-1:123456789012:secret:db") }) });
+        expect(one("aws:lambda/function:Function", "api").inputs.environment).toEqual({
+            variables: { STAGE: "prod", DB_SECRET_ARN: "arn:aws:secretsmanager:us-east-1:123456789012:secret:db" },
+        });
+    });
+});
+
+describe("MangumFunction alarms from another copy of @pulumi/aws", () => {
+    beforeEach(reset);
+
+    test("an alarm that passes MetricAlarm.isInstance but not instanceof is watched by its name and readable by its ARN", async () => {
+        // What a program's own @pulumi/aws copy hands us: the same type token, another class.
+        const foreign = {
+            __pulumiType: "aws:cloudwatch/metricAlarm:MetricAlarm",
+            name: pulumi.output("latency-p99"),
+            arn: pulumi.output(`arn:aws:cloudwatch:${REGION}:${ACCOUNT}:alarm:latency-p99`),
+        } as unknown as aws.cloudwatch.MetricAlarm;
+        expect(foreign instanceof aws.cloudwatch.MetricAlarm).toBe(false);
+        expect(aws.cloudwatch.MetricAlarm.isInstance(foreign)).toBe(true);
+        await build({ deployment: { alarms: [foreign, "p99-latency"] } });
+        expect(one("aws:codedeploy/deploymentGroup:DeploymentGroup").inputs.alarmConfiguration).toEqual({ enabled: true, alarms: ["latency-p99", "p99-latency"] });
+        expect(policiesOf("api-codedeploy-role").find((s) => s.Sid === "ReadWatchedAlarms").Resource).toEqual([
+            `arn:aws:cloudwatch:${REGION}:${ACCOUNT}:alarm:latency-p99`,
+            `arn:aws:cloudwatch:${REGION}:${ACCOUNT}:alarm:p99-latency`,
+        ]);
+    });
+});
+
+describe("MangumFunction safe defaults at preview", () => {
+    let warn: jest.SpyInstance;
+    beforeAll(() => installMocks(undefined, { preview: true }));
+    afterAll(() => installMocks());
+    beforeEach(() => {
+        reset();
+        warn = jest.spyOn(pulumi.log, "warn").mockImplementation(() => Promise.resolve());
+    });
+    afterEach(() => warn.mockRestore());
+
+    test("a public function URL without reservedConcurrency warns on the component, saying how to cap it", async () => {
+        const c = await build();
+        expect(warn).toHaveBeenCalledTimes(1);
+        const [message, resource] = warn.mock.calls[0];
+        expect(resource).toBe(c);
+        expect(message).toContain('the function URL is public (functionUrlAuth "NONE") and reservedConcurrency is unset');
+        expect(message).toContain("Cap it with `reservedConcurrency`");
+    });
+
+    test.each([
+        ["reservedConcurrency set", { reservedConcurrency: 20 }],
+        ["an IAM-signed URL", { functionUrlAuth: "AWS_IAM" as const }],
+        ["the throttled HTTP API", { http: "http-api" as const }],
+        ["no front door", { http: false as const }],
+    ])("no warning with %s", async (_label, args) => {
+        await build(args);
+        expect(warn).not.toHaveBeenCalled();
     });
 });
 

@@ -1,5 +1,7 @@
 // Validators run without any Pulumi engine: they are plain functions a program can call too.
-import { DeploymentConfig, MangumFunctionArgs, resolveMangumFunctionArgs, validateMangumFunctionArgs, validateScheduleExpression } from "../index";
+import * as pulumi from "@pulumi/pulumi";
+import { DeploymentConfig, MangumArgsError, MangumFunctionArgs, resolveMangumFunctionArgs, validateMangumFunctionArgs, validateScheduleExpression } from "../index";
+import { COMPONENT_NAME, validateComponentName } from "../components/validate";
 
 const code = __dirname;
 const problemsOf = (args: Partial<MangumFunctionArgs>) => resolveMangumFunctionArgs({ code, ...args } as MangumFunctionArgs).problems;
@@ -21,7 +23,8 @@ describe("resolveMangumFunctionArgs", () => {
             snapStart: false,
             warmup: { concurrency: 5, holdMs: [250, 400], mode: "helper", minDistinct: 5, failOnCheckError: true, timeoutSeconds: 120 },
             keepWarm: [{ schedule: "rate(5 minutes)", concurrency: 5 }],
-            deployment: { config: DeploymentConfig.Canary10Percent5Minutes, errorAlarm: false, triggers: [], postTraffic: false },
+            deployment: { config: DeploymentConfig.Canary10Percent5Minutes, alarms: [], errorAlarm: false, triggers: [], postTraffic: false },
+            httpApi: { throttlingBurstLimit: 200, throttlingRateLimit: 100 },
         });
     });
 
@@ -118,7 +121,7 @@ describe("resolveMangumFunctionArgs", () => {
         ["error alarm threshold 0", { deployment: { errorAlarm: { threshold: 0 } } }, "deployment.errorAlarm.threshold must be an integer from 1 to 100000; got 0."],
         [
             "duplicate trigger names",
-            { deployment: { triggers: [{ name: "t", topicArn: "arn:aws:sns:us-east-1:1:a", events: ["DeploymentFailure"] }, { name: "t", topicArn: "arn:aws:sns:us-east-1:1:b", events: ["DeploymentFailure"] }] } },
+            { deployment: { triggers: [{ name: "t", topicArn: "arn:aws:sns:us-east-1:123456789012:a", events: ["DeploymentFailure"] }, { name: "t", topicArn: "arn:aws:sns:us-east-1:123456789012:b", events: ["DeploymentFailure"] }] } },
             'deployment.triggers[1].name "t" is used twice; trigger names must be unique.',
         ],
         ["post-traffic of the wrong shape", { deployment: { postTraffic: "always" as any } }, 'deployment.postTraffic must be false, "smoke", or { functionName, functionArn } of your own hook; got "always".'],
@@ -135,14 +138,98 @@ describe("resolveMangumFunctionArgs", () => {
     });
 });
 
+describe("MangumArgsError", () => {
+    test("is a pulumi.RunError (printed without a stack trace) carrying every problem", () => {
+        let error: unknown;
+        try {
+            validateMangumFunctionArgs("api", { code, timeout: 0, keepWarm: null as any });
+        } catch (e) {
+            error = e;
+        }
+        expect(error).toBeInstanceOf(MangumArgsError);
+        expect(error).toBeInstanceOf(pulumi.RunError);
+        expect(pulumi.RunError.isInstance(error)).toBe(true);
+        expect((error as MangumArgsError).name).toBe("MangumArgsError");
+        expect((error as MangumArgsError).resourceName).toBe("api");
+        expect((error as MangumArgsError).problems).toEqual([
+            "keepWarm is null; omit it to use its default, or give a value.",
+            "timeout must be an integer from 1 to 900 seconds; got 0.",
+        ]);
+    });
+});
+
+describe("the component name", () => {
+    test("1 to 39 letters, digits, - and _ are accepted", () => {
+        expect(COMPONENT_NAME.max).toBe(39);
+        for (const name of ["a", "orders-api_2", "x".repeat(39)]) expect(validateComponentName(name)).toBeUndefined();
+    });
+    test.each<[string, unknown]>([
+        ["40 characters", "x".repeat(40)],
+        ["a space", "my api"],
+        ["a dot", "my.api"],
+        ["empty", ""],
+        ["not a string", 7],
+    ])("%s is refused with the maximum and the allowed characters", (_label, name) => {
+        expect(validateComponentName(name)).toMatch(
+            /^The MangumFunction name must be 1 to 39 letters, digits, "-" or "_": AWS names of its children derive from it \(the longest, the role "<name>-pre-traffic-role-<7 random>", must fit IAM's 64 characters\); got /,
+        );
+    });
+    test("is checked with the arguments, first", () => {
+        expect(() => validateMangumFunctionArgs("my api", { code, memorySize: 1 })).toThrow(
+            /Invalid arguments for MangumFunction "my api":\n  - The MangumFunction name must be 1 to 39[^\n]*\n  - memorySize must be an integer from 128 to 10240 MB; got 1\.$/,
+        );
+    });
+});
+
+describe("resolved settings the component builds from", () => {
+    test("a custom config becomes a fresh frozen spec: later changes to the user's object do not reach the component", () => {
+        const given = { kind: "custom", type: "Canary", percentage: 20, intervalMinutes: 3 } as any;
+        const { settings, problems } = resolveMangumFunctionArgs({ code, deployment: { config: given } });
+        expect(problems).toEqual([]);
+        given.percentage = 0;
+        expect(settings.deployment && settings.deployment.config).toEqual({ kind: "custom", type: "Canary", percentage: 20, intervalMinutes: 3 });
+        expect(Object.isFrozen(settings.deployment && settings.deployment.config)).toBe(true);
+    });
+    test("alarms are resolved as given; httpApi throttling has defaults and takes the user's values", () => {
+        const latency = pulumi.output("p99");
+        const { settings } = resolveMangumFunctionArgs({ code, http: "http-api", httpApi: { throttlingRateLimit: 5 }, deployment: { alarms: ["a", latency] } });
+        expect(settings.deployment && settings.deployment.alarms).toEqual(["a", latency]);
+        expect(settings.httpApi).toEqual({ throttlingBurstLimit: 200, throttlingRateLimit: 5 });
+    });
+});
+
 describe("validateScheduleExpression", () => {
-    test.each(["rate(1 minute)", "rate(5 minutes)", "rate(1 hour)", "rate(2 days)", "cron(0/5 8-18 ? * MON-FRI *)", "cron(0 12 * * ? *)"])("accepts %s", (expr) => {
+    test.each([
+        "rate(1 minute)",
+        "rate(5 minutes)",
+        "rate(1 hour)",
+        "rate(2 days)",
+        "rate(525600 minutes)",
+        "rate(365 days)",
+        "cron(0/5 8-18 ? * MON-FRI *)",
+        "cron(0 12 * * ? *)",
+        "cron(*/10 * ? * * *)",
+        "cron(15 10 ? * 6L 2022-2199)",
+        "cron(0 12 LW * ? *)",
+        "cron(0 12 15W * ? *)",
+        "cron(0 9 ? * 3#2 *)",
+        "cron(0 9 1,15 JAN,JUL ? *)",
+        "cron(59 23 31 12 ? 2199)",
+    ])("accepts %s", (expr) => {
         expect(validateScheduleExpression("keepWarm.schedule", expr)).toBeUndefined();
     });
     test.each<[string, string]>([
         ["every 5 minutes", 'keepWarm.schedule must be a schedule expression like "rate(5 minutes)" or "cron(0/5 8-18 ? * MON-FRI *)"; got "every 5 minutes".'],
         ["rate(0 minutes)", 'keepWarm.schedule: a rate must be at least 1; got "rate(0 minutes)".'],
         ["cron(0 12 * * * *)", 'keepWarm.schedule: in a cron expression either day-of-month or day-of-week must be "?"; got "cron(0 12 * * * *)".'],
+        ["cron(60 12 * * ? *)", 'keepWarm.schedule: cron minutes must be 0-59 (wildcards * , - /); got "60" in "cron(60 12 * * ? *)".'],
+        ["cron(0 12 ? * 8 *)", 'keepWarm.schedule: cron day-of-week must be 1-7 or SUN-SAT (wildcards * , - ? L #); got "8" in "cron(0 12 ? * 8 *)".'],
+        ["cron(0 12 ? * MON/2 *)", 'keepWarm.schedule: cron day-of-week must be 1-7 or SUN-SAT (wildcards * , - ? L #); got "MON/2" in "cron(0 12 ? * MON/2 *)".'],
+        ["cron(0 12 1W-3 * ? *)", 'keepWarm.schedule: cron day-of-month must be 1-31 (wildcards * , - / ? L W); got "1W-3" in "cron(0 12 1W-3 * ? *)".'],
+        ["cron(0 12 ? * ? *)", 'keepWarm.schedule: in a cron expression only one of day-of-month and day-of-week may be "?" (the other a value or "*"); got "cron(0 12 ? * ? *)".'],
+        ["rate(525601 minutes)", 'keepWarm.schedule: a rate must be a whole number from 1 to 525600 minutes (one year); got "rate(525601 minutes)".'],
+        ["rate(8761 hours)", 'keepWarm.schedule: a rate must be a whole number from 1 to 8760 hours (one year); got "rate(8761 hours)".'],
+        ["rate(1.5 hours)", 'keepWarm.schedule: a rate is "rate(N unit)" with N a whole number from 1 and unit minute(s), hour(s) or day(s); got "rate(1.5 hours)".'],
     ])("rejects %s", (expr, message) => {
         expect(validateScheduleExpression("keepWarm.schedule", expr)).toBe(message);
     });

@@ -57,9 +57,10 @@ function fakeState(type: string, name: string, inputs: Record<string, any>): Rec
         case "aws:lambda/functionUrl:FunctionUrl":
             return { functionUrl: `https://${name}-id.lambda-url.${REGION}.on.aws/` };
         case "aws:lambda/invocation:Invocation":
-            return {
-                result: JSON.stringify({ deploymentId: "d-MOCK12345", status: "Succeeded", fromVersion: "6", toVersion: "7", warmup: null, message: "mock" }),
-            };
+            // The deployer's alias-origin op (no other alias yet: a first deploy) or its deploy op.
+            return name.endsWith("-alias-origin")
+                ? { result: JSON.stringify({ version: null, fromAlias: null, message: "mock: no other alias of this component" }) }
+                : { result: JSON.stringify({ deploymentId: "d-MOCK12345", status: "Succeeded", fromVersion: "6", toVersion: "7", warmup: null, message: "mock" }) };
         case "aws:sns/topic:Topic":
             return { name: physical, arn: `${arnBase}:sns:${REGION}:${ACCOUNT}:${physical}` };
         case "aws:secretsmanager/secret:Secret":
@@ -101,12 +102,25 @@ function fakeVpc(name: string, inputs: Record<string, any>): Record<string, any>
     return { vpcId: `${name}-vpc-id`, publicSubnetIds: ids("Public"), privateSubnetIds: ids("Private"), isolatedSubnetIds: ids("Isolated") };
 }
 
-/** Installs the mocks; call before importing the component. */
-export function installMocks(extra?: (args: pulumi.runtime.MockResourceArgs) => Record<string, any> | undefined): void {
+type StateOverride = (args: pulumi.runtime.MockResourceArgs) => Record<string, any> | undefined;
+
+let override: StateOverride | undefined;
+
+/** Replaces part of the state the mocks report for some resources, until called again (undefined: none). */
+export function overrideState(fn: StateOverride | undefined): void {
+    override = fn;
+}
+
+/**
+ * Installs the mocks; call before importing the component. With `preview`,
+ * `pulumi.runtime.isDryRun()` is true, as during `pulumi preview` (and the
+ * preview step of `pulumi up`).
+ */
+export function installMocks(extra?: StateOverride, options: { preview?: boolean } = {}): void {
     pulumi.runtime.setMocks(
         {
             newResource(args) {
-                const state = { ...args.inputs, ...fakeState(args.type, args.name, args.inputs), ...(extra?.(args) ?? {}) };
+                const state = { ...args.inputs, ...fakeState(args.type, args.name, args.inputs), ...(extra?.(args) ?? {}), ...(override?.(args) ?? {}) };
                 recorded.push({ type: args.type, name: args.name, inputs: args.inputs, state });
                 return { id: `${args.name}-id`, state };
             },
@@ -116,7 +130,7 @@ export function installMocks(extra?: (args: pulumi.runtime.MockResourceArgs) => 
         },
         "pulumi-mangum",
         "test",
-        false,
+        options.preview ?? false,
     );
 }
 
