@@ -2,14 +2,29 @@ from __future__ import annotations
 
 import json
 import logging
+import os
 from collections.abc import Iterator
+from pathlib import Path
 from typing import Any
 
 import pytest
+from hypothesis import settings
+from hypothesis.configuration import set_hypothesis_home_dir
 
 from mangum_warmup import LOGGER_NAME
 from pgserver import PostgresServer
 from warmup_helpers import FakeContext
+
+# Hypothesis keeps caches in a directory of its own: outside the checkout, like
+# every other cache of the project. No example database: the fuzzing is seeded
+# afresh each run, and a failure prints its reproducing example.
+set_hypothesis_home_dir(
+    Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache")
+    / "pulumi-mangum"
+    / "hypothesis"
+)
+settings.register_profile("pulumi-mangum", database=None)
+settings.load_profile("pulumi-mangum")
 
 
 @pytest.fixture

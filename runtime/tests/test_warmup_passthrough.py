@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import copy
+import inspect
 
 import pytest
 from mangum import Mangum
@@ -83,3 +84,41 @@ def test_async_checks_run_on_mangums_event_loop() -> None:
     reply = http(handler, http_v2("GET", "/loop"))
     assert reply["statusCode"] == 200
     assert reply["body"] == '{"same":true}'
+
+
+def test_mangums_public_attributes_read_through_the_wrapper() -> None:
+    app, _ = make_app()
+    inner = Mangum(app, lifespan="off", exclude_headers=["X-Secret"])
+    handler = warmable(inner)
+    assert handler.app is app
+    assert handler.lifespan == "off"
+    assert handler.config is inner.config
+    assert handler.config["exclude_headers"] == ["x-secret"]
+    assert handler.custom_handlers == []
+    assert handler.infer(http_v2("GET", "/healthz"), FakeContext()).__class__.__name__ == (
+        "HTTPGateway"
+    )
+    assert {"app", "config", "lifespan", "infer", "instance_id"} <= set(dir(handler))
+
+
+def test_changes_made_through_the_wrapper_reach_mangum() -> None:
+    inner = Mangum(make_app()[0], lifespan="auto")
+    handler = warmable(inner)
+    handler.config["text_mime_types"].append("application/x-ndjson")
+    handler.lifespan = "off"
+    assert inner.lifespan == "off"
+    assert "application/x-ndjson" in inner.config["text_mime_types"]
+    assert "lifespan" not in vars(handler)  # no shadow copy on the wrapper
+
+
+def test_the_wrapper_is_honest_about_what_it_is() -> None:
+    inner = Mangum(make_app()[0])
+    handler = warmable(inner)
+    assert not isinstance(handler, Mangum)
+    assert handler.__wrapped__ is inner
+    assert isinstance(inspect.unwrap(handler), Mangum)
+    assert repr(handler).startswith("warmable(<mangum.adapter.Mangum object")
+    with pytest.raises(AttributeError, match="no attribute 'lifespam'"):
+        _ = handler.lifespam
+    copied = copy.copy(handler)  # copy probes dunders on a half-built instance
+    assert copied.__wrapped__ is inner

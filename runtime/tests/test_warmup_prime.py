@@ -16,9 +16,10 @@ from mangum import Mangum
 
 import mangum_warmup.handler
 import mangum_warmup.prime
-from mangum_warmup import LOGGER_NAME, ConfigurationError, warmable
+from mangum_warmup import LOGGER_NAME, ConfigurationError, is_warmup_request, warmable
 from mangum_warmup.prime import prime_event
 from warmup_app import make_app
+from warmup_events import http_v2, rest_v1
 from warmup_helpers import http, load_fixture, warm, warmup_event
 
 
@@ -291,3 +292,66 @@ def test_a_preload_cannot_take_a_primes_name() -> None:
             Mangum(make_app()[0]), on_init={"prime GET /healthz": lambda: None}, prime="/healthz"
         )
     assert str(raised.value) == "on_init name 'prime GET /healthz' is the name of a prime's outcome"
+
+
+def marker_app() -> tuple[FastAPI, list[bool]]:
+    """An app whose middleware tells warm-ups apart the way the README shows."""
+    app, _ = make_app()
+    seen: list[bool] = []
+
+    @app.middleware("http")
+    async def tag(request: Request, call_next: Callable[[Request], Any]) -> Any:
+        seen.append(is_warmup_request(request.scope))
+        return await call_next(request)
+
+    return app, seen
+
+
+def test_the_prime_carries_the_unforgeable_marker() -> None:
+    event = prime_event("/healthz")
+    assert event["requestContext"]["apiId"] == "pulumi-mangum-warmup"
+    assert event["requestContext"]["domainName"] == "warmup.pulumi-mangum.invalid"
+    app, seen = marker_app()
+    handler = warmable(Mangum(app, lifespan="off"), checks={"db": lambda: None}, prime="/healthz")
+    assert warm(handler, warmup_event())["init"]["prime GET /healthz"]["ok"] is True
+    assert seen == [True]
+
+
+def test_the_header_and_user_agent_alone_do_not_make_a_warmup_request() -> None:
+    app, seen = marker_app()
+    handler = warmable(Mangum(app, lifespan="off"))
+    for domain in (None, "abc123.lambda-url.us-east-1.on.aws"):
+        forged = http_v2("GET", "/healthz", domain=domain)
+        forged["headers"].update(
+            {"x-mangum-warmup": "1", "user-agent": mangum_warmup.prime.PRIME_USER_AGENT}
+        )
+        assert http(handler, forged)["statusCode"] == 200
+    assert http(handler, rest_v1("GET", "/healthz"))["statusCode"] == 200
+    assert seen == [False, False, False]
+
+
+@pytest.mark.parametrize(
+    "scope",
+    [
+        {},
+        {"type": "http"},
+        {"aws.event": None},
+        {"aws.event": "x"},
+        {"aws.event": {}},
+        {"aws.event": {"requestContext": ["pulumi-mangum-warmup"]}},
+        {"aws.event": {"requestContext": {"apiId": "pulumi-mangum-warmup"}}},
+        {"aws.event": {"requestContext": {"domainName": "warmup.pulumi-mangum.invalid"}}},
+        {
+            "aws.event": {
+                "requestContext": {
+                    "apiId": "pulumi-mangum-warmup",
+                    "domainName": "warmup.pulumi-mangum.invalid.example.com",
+                }
+            }
+        },
+    ],
+    ids=repr,
+)
+def test_anything_else_is_not_a_warmup_request(scope: dict[str, Any]) -> None:
+    assert is_warmup_request(scope) is False
+    assert is_warmup_request(None) is False  # type: ignore[arg-type]

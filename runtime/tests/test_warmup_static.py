@@ -14,9 +14,9 @@ RUNTIME = Path(__file__).resolve().parents[1]
 @pytest.mark.parametrize(
     "command",
     [
-        ["mypy", "--strict", "src", "tests"],
-        ["ruff", "check", "src", "tests"],
-        ["ruff", "format", "--check", "src", "tests"],
+        ["mypy", "--strict", "src", "tests", "benchmarks"],
+        ["ruff", "check", "src", "tests", "benchmarks"],
+        ["ruff", "format", "--check", "src", "tests", "benchmarks"],
     ],
     ids=["mypy", "ruff-check", "ruff-format"],
 )

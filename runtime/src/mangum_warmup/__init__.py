@@ -6,6 +6,7 @@ Usage: ``handler = warmable(Mangum(app), checks={"db": psycopg_check(pool)})``.
 from .checks import Check, ConfigurationError, StepFn
 from .db import psycopg_check, sqlalchemy_check
 from .handler import LOGGER_NAME, LambdaContext, Warmable, warmable
+from .prime import WARMUP_API_ID, WARMUP_DOMAIN_NAME, is_warmup_request
 from .protocol import (
     MAX_HOLD_MS,
     PROTOCOL_VERSION,
@@ -23,6 +24,8 @@ __all__ = [
     "LOGGER_NAME",
     "MAX_HOLD_MS",
     "PROTOCOL_VERSION",
+    "WARMUP_API_ID",
+    "WARMUP_DOMAIN_NAME",
     "WARMUP_EVENT_KEY",
     "Check",
     "CheckResult",
@@ -35,6 +38,7 @@ __all__ = [
     "WarmupRequest",
     "WarmupSource",
     "is_warmup_event",
+    "is_warmup_request",
     "parse_request",
     "psycopg_check",
     "sqlalchemy_check",

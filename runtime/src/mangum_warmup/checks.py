@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import asyncio
 import inspect
-import re
 import threading
 import time
 import warnings
@@ -13,12 +12,13 @@ from dataclasses import dataclass
 from typing import Any, TypeVar
 
 from .protocol import CheckResult
+from .redact import Redactor, SecretSource, clean, default_redactor
 
 DEFAULT_TIMEOUT_S = 5.0
 """Per-step timeout unless a Check says otherwise."""
 
 MAX_ERROR_CHARS = 500
-"""Error texts are cut here: replies travel through CodeDeploy and logs, not a debugger."""
+"""Error texts are cut here (after redaction): replies travel through CodeDeploy and logs."""
 
 StepFn = Callable[[], object]
 """A check or preload: a plain callable, sync or async. Fails by raising; its value is ignored."""
@@ -26,17 +26,27 @@ StepFn = Callable[[], object]
 
 @dataclass(frozen=True)
 class Check:
-    """A step with its own timeout and, optionally, what to do after a SnapStart restore."""
+    """A step with its own timeout and, optionally, what to do after a SnapStart restore.
+
+    ``secrets`` returns values the step knows are secret (its database password,
+    say); they are masked wherever they appear in any reply or log line.
+    """
 
     fn: StepFn
     timeout: float = DEFAULT_TIMEOUT_S
     on_restore: Callable[[], object] | None = None
+    secrets: SecretSource | None = None
 
     def __post_init__(self) -> None:
         if not callable(self.fn):
             raise ConfigurationError(f"a check must be callable, got {type(self.fn).__name__}")
         if not self.timeout > 0:
             raise ConfigurationError(f"a check timeout must be > 0 seconds, got {self.timeout!r}")
+        if self.secrets is not None and not callable(self.secrets):
+            raise ConfigurationError(
+                "a check's secrets must be a callable returning strings, "
+                f"got {type(self.secrets).__name__}"
+            )
 
 
 class ConfigurationError(ValueError):
@@ -62,7 +72,7 @@ def as_checks(
     return {name: as_check(step, default_timeout) for name, step in steps.items()}
 
 
-def run_step(step: Check) -> CheckResult:
+def run_step(step: Check, redactor: Redactor | None = None) -> CheckResult:
     """Run ``step`` within its timeout and describe the outcome; never raises.
 
     A sync step runs in a daemon thread so that a hung one cannot hang the
@@ -83,7 +93,7 @@ def run_step(step: Check) -> CheckResult:
         return _failed(started, f"TimeoutError: did not finish within {step.timeout:g} s")
     except (Exception, asyncio.CancelledError, SystemExit) as exc:
         # SystemExit too: a check calling sys.exit() must not end the runtime.
-        return _failed(started, describe_error(exc))
+        return _failed(started, describe_error(exc, redactor))
     return {"ok": True, "ms": _ms_since(started)}
 
 
@@ -91,29 +101,14 @@ class StepTimeout(Exception):
     """A step did not finish within its timeout."""
 
 
-def describe_error(exc: BaseException) -> str:
-    """``"<ExceptionType>: <message>"`` on one line, with credentials blanked."""
-    message = " ".join(str(exc).split())
-    text = f"{type(exc).__name__}: {message}" if message else type(exc).__name__
-    text = redact(text)
-    return text if len(text) <= MAX_ERROR_CHARS else text[: MAX_ERROR_CHARS - 3] + "..."
-
-
-_SECRETS = (
-    # libpq keyword form and environment style: password=secret, PGPASSWORD = 'quoted secret'
-    (re.compile(r"(?i)(password\s*=\s*)('(?:[^'\\]|\\.)*'|\S+)"), r"\1***"),
-    # JSON: "password": "secret"
-    (re.compile(r'(?i)("[a-z_]*password"\s*:\s*)"(?:[^"\\]|\\.)*"'), r'\1"***"'),
-    # URL form: scheme://user:secret@host
-    (re.compile(r"(?i)(\b[a-z][a-z0-9+.-]*://[^\s:/@]*:)[^\s@]*@"), r"\1***@"),
-)
-
-
-def redact(text: str) -> str:
-    """Blank passwords that a driver may echo back from a connection string."""
-    for pattern, replacement in _SECRETS:
-        text = pattern.sub(replacement, text)
-    return text
+def describe_error(exc: BaseException, redactor: Redactor | None = None) -> str:
+    """``"<ExceptionType>: <message>"`` on one line, secrets masked, at most 500 characters."""
+    try:
+        message = str(exc)
+    except Exception:  # an exception whose __str__ raises still gets described
+        message = "<message could not be read>"
+    text = f"{type(exc).__name__}: {message}" if message.strip() else type(exc).__name__
+    return clean(text, redactor or default_redactor(), MAX_ERROR_CHARS)
 
 
 def _failed(started: float, error: str) -> CheckResult:

@@ -7,6 +7,7 @@ import time
 from typing import TYPE_CHECKING, Any, cast
 
 from .checks import DEFAULT_TIMEOUT_S, Check, ConfigurationError
+from .redact import conninfo_passwords
 
 if TYPE_CHECKING:
     from psycopg import Connection
@@ -38,13 +39,18 @@ def psycopg_check(
             raise ConfigurationError(_ASYNC_HINT.format(kind="psycopg AsyncConnectionPool"))
         pool = cast("ConnectionPool[Any]", target)
         return Check(
-            lambda: _query_pool(pool, sql, timeout), timeout, on_restore=lambda: _recheck(pool)
+            lambda: _query_pool(pool, sql, timeout),
+            timeout,
+            on_restore=lambda: _recheck(pool),
+            secrets=lambda: _pool_secrets(pool),
         )
     if hasattr(target, "execute") and hasattr(target, "transaction"):
         if inspect.iscoroutinefunction(target.execute):
             raise ConfigurationError(_ASYNC_HINT.format(kind="psycopg AsyncConnection"))
         conn = target
-        return Check(lambda: _query_connection(conn, sql), timeout)
+        return Check(
+            lambda: _query_connection(conn, sql), timeout, secrets=lambda: _connection_secrets(conn)
+        )
     raise ConfigurationError(
         f"psycopg_check needs a psycopg ConnectionPool or Connection, got {type(target).__name__}"
     )
@@ -71,7 +77,12 @@ def sqlalchemy_check(
         with engine.connect() as conn:
             conn.execute(text(sql))
 
-    return Check(query, timeout, on_restore=lambda: engine.dispose(close=False))
+    return Check(
+        query,
+        timeout,
+        on_restore=lambda: engine.dispose(close=False),
+        secrets=lambda: _strings(getattr(getattr(engine, "url", None), "password", None)),
+    )
 
 
 _ASYNC_HINT = (
@@ -130,6 +141,41 @@ def _query_connection(conn: Connection[Any], sql: str) -> None:
     # leaves the connection exactly as idle as it found it.
     with conn.transaction():
         conn.execute(sql)
+
+
+def _pool_secrets(pool: ConnectionPool[Any]) -> list[str]:
+    """The pool's password as the user wrote it, and as libpq reads it (they differ when
+    a URL password holds "@"). A callable conninfo or kwargs is not called: it may fetch
+    a fresh token, and redaction must have no side effects."""
+    found: list[str] = []
+    conninfo = pool.conninfo
+    if isinstance(conninfo, str):
+        found.extend(conninfo_passwords(conninfo))
+        found.extend(_strings(_libpq_password(conninfo)))
+    kwargs = pool.kwargs
+    if isinstance(kwargs, dict):
+        found.extend(_strings(kwargs.get("password")))
+    return found
+
+
+def _connection_secrets(conn: Connection[Any]) -> list[str]:
+    try:
+        return _strings(conn.info.password)
+    except Exception:  # a closed or broken connection: nothing more to learn
+        return []
+
+
+def _libpq_password(conninfo: str) -> object:
+    try:
+        from psycopg.conninfo import conninfo_to_dict
+
+        return conninfo_to_dict(conninfo).get("password")
+    except Exception:  # unparseable: conninfo_passwords already read it as written
+        return None
+
+
+def _strings(value: object) -> list[str]:
+    return [value] if isinstance(value, str) and value else []
 
 
 def _recheck(pool: ConnectionPool[Any]) -> None:

@@ -24,6 +24,7 @@ from .protocol import (
     is_warmup_event,
     parse_request,
 )
+from .redact import Redactor, SecretSource, environment_secrets
 
 # initMs counts from the package's import: the earliest moment it sees of its environment.
 _IMPORTED_AT = time.perf_counter()
@@ -78,8 +79,14 @@ class Warmable(Generic[_C, _R]):
         clash = [prime_key(p) for p in self._prime if prime_key(p) in self._on_init]
         if clash:
             raise ConfigurationError(f"on_init name {clash[0]!r} is the name of a prime's outcome")
+        self._secret_sources: list[SecretSource] = [
+            step.secrets
+            for steps in (self._checks, self._on_init, self._on_restore)
+            for step in steps.values()
+            if step.secrets is not None
+        ]
         self._env = _Environment(_IMPORTED_AT)
-        self._env.init = _run_all(self._on_init)
+        self._env.init = _run_all(self._on_init, self._redactor())
         _ensure_log_handler()
         _register_after_restore(self.after_restore)
 
@@ -87,6 +94,43 @@ class Warmable(Generic[_C, _R]):
     def instance_id(self) -> str:
         """This environment's id, as replies report it."""
         return self._env.instance_id
+
+    @property
+    def __wrapped__(self) -> Callable[[dict[str, Any], _C], _R]:
+        """The wrapped handler (``functools.wraps``' convention: ``inspect.unwrap`` follows it)."""
+        return self._handler
+
+    # Everything the wrapped handler has (a Mangum's config, lifespan, app, infer...)
+    # reads and writes through, so code written for the handler keeps working on
+    # the wrapper. Attributes with a leading underscore are the wrapper's own.
+    # isinstance(wrapper, Mangum) stays False on purpose: the wrapper is not a
+    # Mangum; isinstance(wrapper.__wrapped__, Mangum) is the honest question.
+
+    def __getattr__(self, name: str) -> Any:
+        # Only called when normal lookup failed. Dunders are never forwarded:
+        # copy, pickle and friends probe them on half-built instances.
+        handler = self.__dict__.get("_handler")
+        if handler is None or (name.startswith("__") and name.endswith("__")):
+            raise AttributeError(f"{type(self).__name__!r} object has no attribute {name!r}")
+        return getattr(handler, name)
+
+    def __setattr__(self, name: str, value: object) -> None:
+        if name.startswith("_") or hasattr(type(self), name):
+            object.__setattr__(self, name, value)
+        else:
+            setattr(self._handler, name, value)
+
+    def __delattr__(self, name: str) -> None:
+        if name.startswith("_") or hasattr(type(self), name):
+            object.__delattr__(self, name)
+        else:
+            delattr(self._handler, name)
+
+    def __dir__(self) -> list[str]:
+        return sorted(set(super().__dir__()) | set(dir(self._handler)))
+
+    def __repr__(self) -> str:
+        return f"warmable({self._handler!r})"
 
     def __call__(self, event: dict[str, Any], context: _C) -> _R | WarmupReply:
         entered = time.perf_counter()
@@ -108,11 +152,13 @@ class Warmable(Generic[_C, _R]):
         The prime runs again on the next warm-up, as in any new environment.
         """
         self._env = _Environment(time.perf_counter())
-        restored = _run_all(self._on_restore)
+        redactor = self._redactor()
+        restored = _run_all(self._on_restore, redactor)
         for name, check in self._checks.items():
             if check.on_restore is not None:
-                restored[f"check:{name}"] = run_step(Check(check.on_restore, check.timeout))
-        self._env.init = _run_all(self._on_init)
+                step = Check(check.on_restore, check.timeout)
+                restored[f"check:{name}"] = run_step(step, redactor)
+        self._env.init = _run_all(self._on_init, redactor)
         _log_line(
             all(r["ok"] for r in restored.values()),
             {
@@ -136,36 +182,48 @@ class Warmable(Generic[_C, _R]):
             "init": dict(env.init),
         }
         request: WarmupRequest | None = None
+        redactor = self._redactor()
         try:
             request = parse_request(raw)
         except MalformedRequest as exc:
             reply["error"] = str(exc)
         else:
-            reply["checks"] = self._run_checks(request.get("checks"))
+            reply["checks"] = self._run_checks(request.get("checks"), redactor)
             reply["ok"] = all(result["ok"] for result in reply["checks"].values())
             # After the checks, so a primed route finds the pools they opened,
             # and only when they passed: a route primed while its database is
             # down fails for the same reason, after waiting out the pool's
             # timeout. Within the hold, which counts from handler entry.
             if reply["ok"]:
-                self._run_prime(context)
+                self._run_prime(context, redactor)
                 reply["init"] = dict(env.init)
             hold_until = entered + request["holdMs"] / 1000
             while (remaining := hold_until - time.perf_counter()) > 0:
                 time.sleep(remaining)
         reply["heldMs"] = _ms(time.perf_counter() - entered)
+        _scrub(reply, redactor)
         _log_warmup(reply, request, context)
         return reply
 
-    def _run_prime(self, context: _C) -> None:
+    def _redactor(self) -> Redactor:
+        """Masks what is secret right now: the checks' passwords, secret-looking variables."""
+        values = environment_secrets()
+        for source in self._secret_sources:
+            try:
+                values.extend(v for v in source() if isinstance(v, str))
+            except Exception:  # a source that fails must not cost the reply; patterns remain
+                continue
+        return Redactor(values)
+
+    def _run_prime(self, context: _C, redactor: Redactor) -> None:
         """Prime each path once per environment; one that failed is tried again next time."""
         for path in self._prime:
             key = prime_key(path)
             done = self._env.init.get(key)
             if done is None or not done["ok"]:
-                self._env.init[key] = run_prime(self._handler, path, context)
+                self._env.init[key] = run_prime(self._handler, path, context, redactor)
 
-    def _run_checks(self, names: list[str] | None) -> dict[str, CheckResult]:
+    def _run_checks(self, names: list[str] | None, redactor: Redactor) -> dict[str, CheckResult]:
         # Omitted or empty: every registered check (as WarmupSettings.checks documents).
         results: dict[str, CheckResult] = {}
         for name in names or list(self._checks):
@@ -178,7 +236,7 @@ class Warmable(Generic[_C, _R]):
                     "error": f"no check named '{name}' is registered (registered: {registered})",
                 }
             else:
-                results[name] = run_step(check)
+                results[name] = run_step(check, redactor)
         return results
 
 
@@ -211,8 +269,27 @@ def warmable(
     )
 
 
-def _run_all(steps: Mapping[str, Check]) -> dict[str, CheckResult]:
-    return {name: run_step(step) for name, step in steps.items()}
+def _run_all(steps: Mapping[str, Check], redactor: Redactor) -> dict[str, CheckResult]:
+    return {name: run_step(step, redactor) for name, step in steps.items()}
+
+
+def _scrub(reply: WarmupReply, redactor: Redactor) -> None:
+    """Mask secrets in every free text of a reply once more, whatever produced it.
+
+    Each error was cleaned when it was made; this pass also covers what came
+    from the request (a malformed request's excerpt, an unknown check's name)
+    and secrets learnt after an init entry was made.
+    """
+    if "error" in reply:
+        reply["error"] = redactor(reply["error"])
+    for group in (reply["checks"], reply["init"]):
+        for name, result in list(group.items()):
+            clean_name = redactor(name)
+            if "error" in result:
+                result = {**result, "error": redactor(result["error"])}
+            if clean_name != name:
+                del group[name]
+            group[clean_name] = result
 
 
 def _ms(seconds: float) -> float:

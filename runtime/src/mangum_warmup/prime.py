@@ -10,15 +10,32 @@ time. Measured on the rehearsal app: 35-40 ms of CPU per environment.
 from __future__ import annotations
 
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
-from .checks import ConfigurationError, describe_error, redact
+from .checks import ConfigurationError, describe_error
 from .protocol import CheckResult
+from .redact import Redactor, clean, default_redactor
 
 PRIME_USER_AGENT = "pulumi-mangum-warmup/1"
-"""User agent of the synthetic request; with the ``x-mangum-warmup: 1`` header, how an app's
-logs can tell it apart. The same as the hooks' http-mode warm-up (hooks/warm.ts)."""
+"""User agent of the synthetic request, as in the hooks' http-mode warm-up (hooks/warm.ts).
+Readable in access logs, but any client can send it: use is_warmup_request() to decide."""
+
+WARMUP_API_ID = "pulumi-mangum-warmup"
+WARMUP_DOMAIN_NAME = "warmup.pulumi-mangum.invalid"
+"""The requestContext that marks a synthetic warm-up request (the contract's marker).
+
+Lambda fills ``requestContext`` itself for a request that comes through a
+function URL (apiId: the URL's id; domainName: its host) and API Gateway does
+for an API (payload format 1.0 and 2.0), so no client of those can choose
+these values; only a direct Invoke, which needs lambda:InvokeFunction, can.
+Sources: AWS Lambda developer guide, "Invoking Lambda function URLs", Request
+payload (https://docs.aws.amazon.com/lambda/latest/dg/urls-invocation.html);
+API Gateway developer guide, "Create AWS Lambda proxy integrations for HTTP
+APIs", payload format (https://docs.aws.amazon.com/apigateway/latest/developerguide/
+http-api-develop-integrations-lambda.html). ``.invalid`` is reserved by RFC 2606:
+no real domain name can be it.
+"""
 
 _MAX_BODY_CHARS = 200
 
@@ -61,8 +78,8 @@ def prime_event(path_with_query: str) -> dict[str, Any]:
         },
         "requestContext": {
             "accountId": "anonymous",
-            "apiId": "warmup",
-            "domainName": "warmup.invalid",
+            "apiId": WARMUP_API_ID,
+            "domainName": WARMUP_DOMAIN_NAME,
             "domainPrefix": "warmup",
             "http": {
                 "method": "GET",
@@ -81,10 +98,30 @@ def prime_event(path_with_query: str) -> dict[str, Any]:
     }
 
 
+def is_warmup_request(scope: Mapping[str, Any]) -> bool:
+    """True for a synthetic warm-up request (the helper's prime, the hooks' http mode).
+
+    ``scope`` is the ASGI scope of a request Mangum passed to the app (e.g.
+    Starlette's ``request.scope``); the test reads the Lambda event Mangum keeps
+    in ``scope["aws.event"]``. Unlike the ``x-mangum-warmup`` header and the
+    user agent, which any client can send, the marker can only come from a
+    direct Invoke. Never raises; False for anything that is not such a request.
+    """
+    event = scope.get("aws.event") if isinstance(scope, Mapping) else None
+    context = event.get("requestContext") if isinstance(event, Mapping) else None
+    if not isinstance(context, Mapping):
+        return False
+    return context.get("apiId") == WARMUP_API_ID and (
+        context.get("domainName") == WARMUP_DOMAIN_NAME
+    )
+
+
 Handler = Callable[[dict[str, Any], Any], object]
 
 
-def run_prime(handler: Handler, path: str, context: object) -> CheckResult:
+def run_prime(
+    handler: Handler, path: str, context: object, redactor: Redactor | None = None
+) -> CheckResult:
     """Send the GET through ``handler`` and judge its status; never raises.
 
     It runs on the invocation's own thread, as Mangum runs every request (on
@@ -95,7 +132,7 @@ def run_prime(handler: Handler, path: str, context: object) -> CheckResult:
     try:
         response = handler(prime_event(path), context)
     except (Exception, SystemExit) as exc:  # SystemExit too: the runtime must go on
-        return _result(started, describe_error(exc))
+        return _result(started, describe_error(exc, redactor))
     reply: dict[str, Any] = response if isinstance(response, dict) else {}
     status = reply.get("statusCode")
     if not isinstance(status, int) or isinstance(status, bool):
@@ -103,16 +140,16 @@ def run_prime(handler: Handler, path: str, context: object) -> CheckResult:
             started, "the wrapped handler's reply has no statusCode: is it a Mangum handler?"
         )
     if not 200 <= status < 400:
-        return _result(started, f"GET {path} answered {status}{_body_excerpt(reply)}")
+        excerpt = _body_excerpt(reply, redactor or default_redactor())
+        return _result(started, f"GET {path} answered {status}{excerpt}")
     return _result(started, None)
 
 
-def _body_excerpt(response: dict[str, Any]) -> str:
+def _body_excerpt(response: dict[str, Any], redactor: Redactor) -> str:
     body = response.get("body")
     if not isinstance(body, str) or not body or response.get("isBase64Encoded"):
         return ""
-    text = redact(" ".join(body.split()))
-    return f": {text if len(text) <= _MAX_BODY_CHARS else text[: _MAX_BODY_CHARS - 3] + '...'}"
+    return f": {clean(body, redactor, _MAX_BODY_CHARS)}"
 
 
 def _result(started: float, error: str | None) -> CheckResult:
