@@ -73,7 +73,7 @@ async function burstTrials(stage: Stage, reps: number, n: number): Promise<{ wit
         // With: a deploy through the deployer, CodeDeploy and the pre-traffic hook.
         reapApp(stage);
         const from = stage.lambda.records.length;
-        const d = await deployVersion(stage, "update", { APP_RELEASE: `bench-with-${rep}` });
+        const d = await deployVersion(stage, "new-version", { APP_RELEASE: `bench-with-${rep}` });
         if (!d.outcome.ok) throw new Error(`deploy ${rep} failed: ${d.outcome.errorMessage}`);
         const w = await burst(stage, n);
         withWarmup.push({ rep, version: d.version, latencies: w.latencies, coldStarts: w.coldStarts });
@@ -91,7 +91,7 @@ async function burstTrials(stage: Stage, reps: number, n: number): Promise<{ wit
 }
 
 async function distinctTrials(stage: Stage, trials: number): Promise<{ trial: number; distinct: number; environments: number; wallMs: number }[]> {
-    const client = new LambdaClient({ ...WARMUP_LAMBDA_CLIENT_CONFIG, endpoint: stage.lambda.endpoint, region: REGION, credentials: { accessKeyId: "bench", secretAccessKey: "bench" } });
+    const client = new LambdaClient({ ...WARMUP_LAMBDA_CLIENT_CONFIG, endpoint: stage.lambda.endpoint, region: REGION, credentials: stage.operatorCredentials });
     const results = [];
     try {
         for (let trial = 1; trial <= trials; trial++) {
@@ -168,7 +168,7 @@ async function main(): Promise<number> {
     process.once("SIGINT", stop);
     const n = stage.settings.concurrency;
     try {
-        const first = await deployVersion(stage, "create", { APP_RELEASE: "bench-first" });
+        const first = await deployVersion(stage, "first", { APP_RELEASE: "bench-first" });
         if (!first.outcome.ok) throw new Error(`the first deploy failed: ${first.outcome.errorMessage}`);
         out(`1. first burst of ${n} concurrent requests after a shift, ${options.reps} repetitions`);
         const bursts = await burstTrials(stage, options.reps, n);

@@ -14,10 +14,25 @@
  * hook execution: a second one gets LifecycleEventAlreadyCompletedException,
  * as from the real service. Error codes and names are CodeDeploy's; the
  * diagnostic sentences are this stand-in's own.
+ *
+ * With an IAM gate, every API request is authorized as the role session that
+ * signed it (rehearsal/iam/table.ts says which ARN each operation is checked
+ * against), and a refusal is answered as CodeDeploy's JSON 1.1 protocol does:
+ * HTTP 400 with `__type: AccessDeniedException`. CodeDeploy's own calls
+ * (reading and shifting the alias, invoking the hooks, reading the watched
+ * alarms, publishing to trigger topics) are authorized against the
+ * deployment group's service role; a refused Lambda call fails the
+ * deployment with IAM_ROLE_PERMISSIONS and the message CodeDeploy gives
+ * ("The IAM role <arn> does not give you permission to perform operations in
+ * the following AWS service: AWSLambda. ...", quoted in
+ * aws/serverless-application-model#219 and amazon-archives/serverless-app-examples#21).
  */
 import { randomBytes } from "node:crypto";
 import type * as http from "node:http";
 import type { Logger } from "../../hooks/log";
+import { RoleNotAssumableError, type Principal } from "../iam/authorize";
+import { IamDenied, type IamGate } from "../iam/gate";
+import type { Lookup, Params, Service } from "../iam/table";
 import { parseFunctionName } from "../lambda/service";
 import { LoopbackApi, readBody } from "../support/net";
 import { PREDEFINED_CONFIGS, routingProblem, shiftSteps, type TrafficRouting } from "./traffic";
@@ -35,7 +50,17 @@ export interface CodeDeployOptions {
     minuteMs?: number;
     /** How long a hook may take to report; CodeDeploy allows one hour. Default: 60 scaled minutes. */
     hookTimeoutMs?: number;
+    /** Authorizes API requests and CodeDeploy's own calls (with each group's service role); without it nothing is checked. */
+    iam?: IamGate;
     log: Logger;
+}
+
+/** A trigger of the deployment group: an SNS topic told about some deployment events (CodeDeploy TriggerConfig). */
+export interface TriggerSettings {
+    triggerName: string;
+    triggerTargetArn: string;
+    /** E.g. DeploymentStart, DeploymentSuccess, DeploymentFailure, DeploymentStop, DeploymentRollback. */
+    triggerEvents: string[];
 }
 
 export interface DeploymentGroupSettings {
@@ -44,6 +69,29 @@ export interface DeploymentGroupSettings {
     deploymentConfigName: string;
     /** Roll back automatically when a deployment fails (DEPLOYMENT_FAILURE), as the component configures it. */
     autoRollback?: boolean;
+    /** The service role CodeDeploy acts as (with an IAM gate, required for its calls to be authorized). */
+    serviceRoleArn?: string;
+    /** Names of the CloudWatch alarms the group watches (their state is always OK here: there is no CloudWatch stand-in). */
+    alarms?: string[];
+    /** alarmConfiguration.ignorePollAlarmFailure: go on when the alarms cannot be read (CodeDeploy API reference, AlarmConfiguration). Default false. */
+    ignorePollAlarmFailure?: boolean;
+    triggers?: TriggerSettings[];
+}
+
+interface GroupState extends DeploymentGroupSettings {
+    autoRollback: boolean;
+    /** CodeDeploy's session of the service role. */
+    principal?: Principal;
+}
+
+/** One trigger notification CodeDeploy sent, or could not send. */
+export interface Notification {
+    deploymentId: string;
+    triggerName: string;
+    topicArn: string;
+    event: string;
+    delivered: boolean;
+    error?: string;
 }
 
 export type DeploymentStatus = "Created" | "InProgress" | "Succeeded" | "Failed" | "Stopped";
@@ -107,6 +155,15 @@ export interface Deployment {
     autoRollback: boolean;
 }
 
+/**
+ * The session name CodeDeploy gives its service role session is not documented; CodeDeploy's CloudTrail
+ * entries show "AWSCodeDeploy", used here only to name the caller in the report and in AccessDenied messages.
+ */
+export const CODEDEPLOY_SESSION = "AWSCodeDeploy";
+
+/** The AWS service names CodeDeploy's IAM_ROLE_PERMISSIONS message uses, per IAM service prefix. */
+const SERVICE_NAMES: Readonly<Record<string, string>> = { lambda: "AWSLambda", cloudwatch: "AmazonCloudWatch", sns: "AmazonSNS" };
+
 /** An error CodeDeploy returns: `{__type, message}` with HTTP 400. */
 export class CodeDeployApiError extends Error {
     constructor(
@@ -131,7 +188,10 @@ function deploymentIdNew(): string {
 export class CodeDeployStandIn extends LoopbackApi {
     readonly deployments = new Map<string, Deployment>();
     readonly statusReports: StatusReport[] = [];
-    private readonly groups = new Map<string, Required<DeploymentGroupSettings>>();
+    readonly notifications: Notification[] = [];
+    /** Revisions registered per application (CreateDeployment registers its AppSpec as one). */
+    private readonly revisions = new Map<string, unknown[]>();
+    private readonly groups = new Map<string, GroupState>();
     private readonly configs = new Map<string, TrafficRouting>(Object.entries(PREDEFINED_CONFIGS));
     private readonly executions = new Map<string, HookExecution>();
     private readonly running = new Set<Promise<void>>();
@@ -158,13 +218,41 @@ export class CodeDeployStandIn extends LoopbackApi {
     }
 
     registerDeploymentGroup(settings: DeploymentGroupSettings): void {
-        this.groups.set(`${settings.applicationName}/${settings.deploymentGroupName}`, { autoRollback: true, ...settings });
+        let principal: Principal | undefined;
+        if (this.options.iam && settings.serviceRoleArn !== undefined) {
+            try {
+                principal = this.options.iam.principals.assume(settings.serviceRoleArn, CODEDEPLOY_SESSION, "codedeploy.amazonaws.com");
+            } catch (err) {
+                // CreateDeploymentGroup refuses a service role CodeDeploy cannot assume (InvalidRoleException, CodeDeploy API reference).
+                if (err instanceof RoleNotAssumableError) throw new CodeDeployApiError("InvalidRoleException", err.message);
+                throw err;
+            }
+        }
+        this.groups.set(`${settings.applicationName}/${settings.deploymentGroupName}`, { ...settings, autoRollback: settings.autoRollback ?? true, principal });
     }
+
+    /** What the authorization table needs to name a request's resource. */
+    readonly lookup: Lookup = {
+        deploymentGroupOf: (deploymentId) => {
+            const d = this.deployments.get(deploymentId);
+            return d ? { applicationName: d.applicationName, deploymentGroupName: d.deploymentGroupName } : undefined;
+        },
+        deploymentConfigOf: (applicationName, deploymentGroupName) => this.groups.get(`${applicationName}/${deploymentGroupName}`)?.deploymentConfigName,
+    };
 
     registerDeploymentConfig(name: string, routing: TrafficRouting): void {
         const problem = routingProblem(routing);
         if (problem) throw new CodeDeployApiError("InvalidDeploymentConfigNameException", problem);
         this.configs.set(name, routing);
+    }
+
+    /** DeleteDeploymentGroup / DeleteDeploymentConfig, for the local `aws` provider (rehearsal/provider). */
+    deregisterDeploymentGroup(applicationName: string, deploymentGroupName: string): void {
+        this.groups.delete(`${applicationName}/${deploymentGroupName}`);
+    }
+
+    deregisterDeploymentConfig(name: string): void {
+        if (!(name in PREDEFINED_CONFIGS)) this.configs.delete(name);
     }
 
     /** Resolves when every deployment has ended. */
@@ -206,6 +294,7 @@ export class CodeDeployStandIn extends LoopbackApi {
             autoRollback: group.autoRollback,
         };
         this.deployments.set(deployment.deploymentId, deployment);
+        this.revisions.set(applicationName, [...(this.revisions.get(applicationName) ?? []), input.revision]);
         this.options.log.info("codedeploy.deployment.created", { deploymentId: deployment.deploymentId, ...resource, deploymentConfigName });
         const run = this.runLifecycle(deployment).finally(() => this.running.delete(run));
         this.running.add(run);
@@ -257,13 +346,18 @@ export class CodeDeployStandIn extends LoopbackApi {
         d.status = "InProgress";
         d.startTime = Date.now();
         try {
+            await this.notify(d, "DeploymentStart");
+            const { functionName, alias } = d.resource;
+            // CodeDeploy reads the alias and its provisioned concurrency before it shifts anything (CODEDEPLOY_ROLE in rehearsal/iam/table.ts).
+            await this.asServiceRole(d, "lambda", "GetAlias", { FunctionName: functionName });
+            await this.asServiceRole(d, "lambda", "GetProvisionedConcurrencyConfig", { FunctionName: functionName, Qualifier: alias });
             await this.runHook(d, "BeforeAllowTraffic");
             await this.allowTraffic(d);
             await this.runHook(d, "AfterAllowTraffic");
-            this.finish(d, "Succeeded");
+            await this.finish(d, "Succeeded");
         } catch (err) {
             const failure = err instanceof LifecycleFailure ? err : new LifecycleFailure("InternalError", (err as Error).message);
-            this.finish(d, d.stopRequested ? "Stopped" : "Failed", failure);
+            await this.finish(d, d.stopRequested ? "Stopped" : "Failed", failure);
         }
     }
 
@@ -297,9 +391,16 @@ export class CodeDeployStandIn extends LoopbackApi {
         };
         try {
             const { name: fn, qualifier } = parseFunctionName(hook);
+            await this.asServiceRole(d, "lambda", "Invoke", { FunctionName: hook });
             this.options.lambda.invokeAsync(fn, qualifier, Buffer.from(JSON.stringify({ DeploymentId: d.deploymentId, LifecycleEventHookExecutionId: id })));
         } catch (err) {
             (this.executions.get(id) as HookExecution).settle("Failed");
+            if (err instanceof LifecycleFailure) {
+                ev.status = "Failed";
+                ev.endTime = Date.now();
+                ev.diagnostics = { errorCode: err.code, scriptName: hook, message: err.message, logTail: "" };
+                throw err;
+            }
             throw fail(`the hook function could not be invoked: ${(err as Error).message}`, "ScriptMissing");
         }
         this.options.log.info("codedeploy.hook.invoked", { deploymentId: d.deploymentId, lifecycleEvent: name, hook, lifecycleEventHookExecutionId: id });
@@ -325,6 +426,8 @@ export class CodeDeployStandIn extends LoopbackApi {
         const { functionName, alias, targetVersion } = d.resource;
         const routing = this.configs.get(d.deploymentConfigName) as TrafficRouting;
         for (const step of shiftSteps(routing)) {
+            await this.readAlarms(d, ev);
+            await this.asServiceRole(d, "lambda", "UpdateAlias", { FunctionName: functionName }, ev);
             this.options.lambda.updateAlias(functionName, alias, undefined, { [targetVersion]: step.weight });
             d.targetVersionWeight = step.weight;
             this.options.log.info("codedeploy.traffic.shifted", { deploymentId: d.deploymentId, targetVersion, weight: step.weight });
@@ -335,6 +438,8 @@ export class CodeDeployStandIn extends LoopbackApi {
                 throw new LifecycleFailure("MANUAL_STOP", "The deployment was stopped by a user");
             }
         }
+        await this.readAlarms(d, ev);
+        await this.asServiceRole(d, "lambda", "UpdateAlias", { FunctionName: functionName }, ev);
         this.options.lambda.updateAlias(functionName, alias, targetVersion, {});
         d.targetVersionWeight = 1;
         this.options.log.info("codedeploy.traffic.shifted", { deploymentId: d.deploymentId, targetVersion, weight: 1 });
@@ -354,18 +459,88 @@ export class CodeDeployStandIn extends LoopbackApi {
         });
     }
 
-    private finish(d: Deployment, status: DeploymentStatus, failure?: LifecycleFailure): void {
+    private async finish(d: Deployment, status: DeploymentStatus, failure?: LifecycleFailure): Promise<void> {
         for (const ev of d.events) if (ev.status === "Pending" || ev.status === "InProgress") ev.status = "Skipped";
         if (failure) d.errorInformation = { code: failure.code, message: failure.message };
-        if (status !== "Succeeded" && d.autoRollback) this.rollBack(d);
+        if (status !== "Succeeded" && d.autoRollback) await this.rollBack(d);
         d.status = status;
         d.completeTime = Date.now();
         this.options.log.info("codedeploy.deployment.finished", { deploymentId: d.deploymentId, status, error: d.errorInformation });
+        await this.notify(d, status === "Succeeded" ? "DeploymentSuccess" : status === "Stopped" ? "DeploymentStop" : "DeploymentFailure");
+    }
+
+    // ------------------------------------------------------------- service role
+
+    /**
+     * Authorizes one of CodeDeploy's own calls against the group's service role. A refusal fails the
+     * deployment (IAM_ROLE_PERMISSIONS, in CodeDeploy's words), and marks `ev` Failed when given.
+     */
+    private async asServiceRole(d: Deployment, service: Service, operation: string, params: Params, ev?: LifecycleEventState): Promise<void> {
+        const principal = this.groupOf(d)?.principal;
+        if (!this.options.iam || !principal) return;
+        try {
+            await this.options.iam.authorizeAs(principal, service, operation, params, this.lookup);
+        } catch (err) {
+            if (!(err instanceof IamDenied)) throw err;
+            const message =
+                `The IAM role ${principal.roleArn} does not give you permission to perform operations in the following AWS service: ${SERVICE_NAMES[service] ?? service}. ` +
+                `Contact your AWS administrator if you need help. If you are an AWS administrator, you can grant permissions to your users or groups by creating IAM policies. (${err.message})`;
+            this.options.log.warn("codedeploy.service-role.denied", { deploymentId: d.deploymentId, operation: `${service}:${operation}`, error: err.message });
+            if (ev) {
+                ev.status = "Failed";
+                ev.endTime = Date.now();
+            }
+            throw new LifecycleFailure("IAM_ROLE_PERMISSIONS", message);
+        }
+    }
+
+    private groupOf(d: Deployment): GroupState | undefined {
+        return this.groups.get(`${d.applicationName}/${d.deploymentGroupName}`);
+    }
+
+    /**
+     * Reads the watched alarms before each traffic step (all OK here). When they cannot be read the deployment
+     * stops, unless the group says ignorePollAlarmFailure (CodeDeploy API reference, AlarmConfiguration).
+     */
+    private async readAlarms(d: Deployment, ev: LifecycleEventState): Promise<void> {
+        const group = this.groupOf(d);
+        if (!group?.alarms?.length) return;
+        try {
+            await this.asServiceRole(d, "cloudwatch", "DescribeAlarms", { AlarmNames: group.alarms });
+        } catch (err) {
+            if (!group.ignorePollAlarmFailure) {
+                ev.status = "Failed";
+                ev.endTime = Date.now();
+                throw err;
+            }
+        }
+    }
+
+    /** Publishes a trigger event to every topic that asked for it; a refused publish is recorded and does not change the deployment. */
+    private async notify(d: Deployment, event: string): Promise<void> {
+        for (const t of this.groupOf(d)?.triggers ?? []) {
+            if (!t.triggerEvents.includes(event)) continue;
+            const note: Notification = { deploymentId: d.deploymentId, triggerName: t.triggerName, topicArn: t.triggerTargetArn, event, delivered: true };
+            try {
+                await this.asServiceRole(d, "sns", "Publish", { TopicArn: t.triggerTargetArn });
+            } catch (err) {
+                note.delivered = false;
+                note.error = (err as Error).message;
+            }
+            this.notifications.push(note);
+        }
     }
 
     /** Puts the alias back on the current version and records the rollback as a deployment of its own. */
-    private rollBack(d: Deployment): void {
+    private async rollBack(d: Deployment): Promise<void> {
         const { functionName, alias, currentVersion } = d.resource;
+        try {
+            await this.asServiceRole(d, "lambda", "UpdateAlias", { FunctionName: functionName });
+        } catch (err) {
+            // Without the grant the alias stays where the failed deployment left it.
+            d.rollbackInfo = { rollbackMessage: `Automatic rollback failed: ${(err as Error).message}` };
+            return;
+        }
         this.options.lambda.updateAlias(functionName, alias, currentVersion, {});
         d.targetVersionWeight = 0;
         const now = Date.now();
@@ -386,6 +561,7 @@ export class CodeDeployStandIn extends LoopbackApi {
         this.deployments.set(rollback.deploymentId, rollback);
         d.rollbackInfo = { rollbackDeploymentId: rollback.deploymentId, rollbackMessage: `Automatic rollback: alias ${alias} restored to version ${currentVersion}` };
         this.options.log.info("codedeploy.deployment.rolled-back", { deploymentId: d.deploymentId, rollbackDeploymentId: rollback.deploymentId });
+        await this.notify(d, "DeploymentRollback");
     }
 
     // ---------------------------------------------------------------- reads
@@ -465,6 +641,19 @@ export class CodeDeployStandIn extends LoopbackApi {
                 return this.putLifecycleEventHookExecutionStatus(input);
             case "StopDeployment":
                 return this.stopDeployment(input);
+            case "GetDeploymentConfig": {
+                const name = String(input.deploymentConfigName ?? "");
+                const routing = this.configs.get(name);
+                if (!routing) throw new CodeDeployApiError("DeploymentConfigDoesNotExistException", `No deployment configuration found for name: ${name}`);
+                return { deploymentConfigInfo: { deploymentConfigName: name, computePlatform: "Lambda", trafficRoutingConfig: routing } };
+            }
+            case "GetApplicationRevision": {
+                const applicationName = String(input.applicationName ?? "");
+                const wanted = JSON.stringify(input.revision ?? null);
+                const found = (this.revisions.get(applicationName) ?? []).find((r) => JSON.stringify(r) === wanted);
+                if (found === undefined) throw new CodeDeployApiError("RevisionDoesNotExistException", `No application revision found for application ${applicationName}`);
+                return { applicationName, revision: found, revisionInfo: {} };
+            }
             default:
                 throw new CodeDeployApiError("UnknownOperationException", `The CodeDeploy stand-in does not implement ${op}`);
         }
@@ -478,10 +667,17 @@ export class CodeDeployStandIn extends LoopbackApi {
             if (!target.startsWith(TARGET_PREFIX)) throw new CodeDeployApiError("UnknownOperationException", `Missing or foreign X-Amz-Target: ${target}`);
             const body = (await readBody(req)).toString("utf8");
             const input = JSON.parse(body || "{}") as Record<string, unknown>;
-            out = this.dispatch(target.slice(TARGET_PREFIX.length), input);
+            const op = target.slice(TARGET_PREFIX.length);
+            await this.options.iam?.enforce(req.headers, "codedeploy", op, input, this.lookup);
+            out = this.dispatch(op, input);
         } catch (err) {
             status = 400;
-            const e = err instanceof CodeDeployApiError ? err : new CodeDeployApiError("InvalidInputException", (err as Error).message);
+            const e =
+                err instanceof IamDenied
+                    ? new CodeDeployApiError(err.code, err.message)
+                    : err instanceof CodeDeployApiError
+                      ? err
+                      : new CodeDeployApiError("InvalidInputException", (err as Error).message);
             out = { __type: e.type, message: e.message };
         }
         const text = JSON.stringify(out);

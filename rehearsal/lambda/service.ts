@@ -3,7 +3,16 @@
  * routing, and a pool of execution environments per version, each one a real
  * `aws-lambda-rie` process (see environment.ts). Its HTTP side speaks the
  * parts of the Lambda REST API the hooks call with the real SDK v3 client
- * (Invoke, GetAlias, UpdateAlias).
+ * (Invoke, GetAlias, UpdateAlias, ListAliases, GetFunctionConfiguration).
+ *
+ * With an IAM gate (rehearsal/iam), every request is authorized as the role
+ * session whose access key signed it, and a function runs with its execution
+ * role's credentials in its environment, as Lambda gives them (Lambda
+ * developer guide, "Defining Lambda function permissions with an execution
+ * role"; the session is named after the function). Lambda's own delivery of a
+ * function's output to CloudWatch Logs is authorized with the same role: when
+ * it is denied, the lines never reach the Logs stand-in, as they never reach
+ * CloudWatch.
  *
  * Orchestration follows Lambda's: a request goes to an idle environment of the
  * version it resolves to; when none is idle a new one starts (a cold start);
@@ -13,16 +22,18 @@
  * Idle environments do not count against concurrency, as in Lambda; only the
  * machine-wide `maxEnvironments` makes room by reaping the least recently used.
  */
-import { randomUUID } from "node:crypto";
+import { randomBytes, randomUUID } from "node:crypto";
 import * as fs from "node:fs";
 import type * as http from "node:http";
 import * as path from "node:path";
 import type { Logger } from "../../hooks/log";
+import { ACCOUNT, REGION, functionArn } from "../iam/arns";
+import { RoleNotAssumableError, type Principal } from "../iam/authorize";
+import { IamDenied, type IamGate } from "../iam/gate";
 import { ExecutionEnvironment, type EmulatorAnswer } from "./environment";
 import { LoopbackApi, readBody, sleep } from "../support/net";
 
-export const ACCOUNT = "000000000000";
-export const REGION = "us-east-1";
+export { ACCOUNT, REGION, functionArn };
 
 export type Runtime = "python" | "node";
 export type InvocationType = "RequestResponse" | "Event";
@@ -40,6 +51,10 @@ export interface FunctionConfig {
     memoryMb?: number;
     /** Reserved concurrency: requests of this function running at once. */
     concurrency?: number;
+    /** The execution role (with an IAM gate: its session's credentials are the function's, and its policies decide its calls). */
+    roleArn?: string;
+    /** The log group Lambda sends the output to (loggingConfig.logGroup); default `/aws/lambda/<name>`. */
+    logGroup?: string;
 }
 
 export interface LambdaOptions {
@@ -60,6 +75,8 @@ export interface LambdaOptions {
     asyncRetryDelaysMs?: number[];
     /** Picks a number in [0, 1) for weighted alias routing; injectable for tests. */
     random?: () => number;
+    /** Authorizes every API request and each environment's log delivery; without it every signed request is served. */
+    iam?: IamGate;
     log: Logger;
 }
 
@@ -73,6 +90,8 @@ export interface InvocationRecord {
     version: string;
     invocationType: InvocationType;
     environmentId?: string;
+    /** That environment's log stream (its AWS_LAMBDA_LOG_STREAM_NAME). */
+    logStreamName?: string;
     /** The request started a new environment. */
     cold: boolean;
     throttled: boolean;
@@ -87,6 +106,7 @@ export interface InvocationRecord {
 
 export interface EnvironmentInfo {
     id: string;
+    logStreamName?: string;
     functionName: string;
     version: string;
     invocations: number;
@@ -99,7 +119,9 @@ export interface EnvironmentInfo {
 /** One output line of an environment, as CloudWatch Logs would store it. */
 export interface LogEvent {
     functionName: string;
-    /** The environment's log stream (its id, also its AWS_LAMBDA_LOG_STREAM_NAME). */
+    /** The log group the function's output goes to. */
+    logGroupName: string;
+    /** The environment's log stream, named as Lambda names it (see `logStreamNameFor`), also its AWS_LAMBDA_LOG_STREAM_NAME. */
     logStreamName: string;
     timestamp: number;
     message: string;
@@ -113,10 +135,14 @@ export interface InvokeOutcome {
     functionError?: string;
 }
 
+/** Lambda's function states (Lambda developer guide, "Lambda function states"); a version is Active unless a test says otherwise. */
+export type VersionState = "Pending" | "Active" | "Inactive" | "Failed";
+
 interface Version {
     version: string;
     codeDir: string;
     config: FunctionConfig;
+    state?: { state: VersionState; reason?: string; reasonCode?: string };
 }
 
 interface Alias {
@@ -132,6 +158,8 @@ interface FunctionState {
     versions: Map<string, Version>;
     aliases: Map<string, Alias>;
     nextVersion: number;
+    /** The execution role's session, with an IAM gate. */
+    principal?: Principal;
 }
 
 /** An error Lambda's API returns, in its REST-JSON shape. */
@@ -147,10 +175,30 @@ export class LambdaApiError extends Error {
     }
 }
 
-const FUNCTION_PATH = /^\/2015-03-31\/functions\/([^/]+)\/(invocations|aliases\/([^/]+))$/;
+/**
+ * `/2015-03-31/functions/{FunctionName}/` + `invocations` (POST: Invoke), `aliases/{Name}` (GET: GetAlias, PUT:
+ * UpdateAlias), `aliases` (GET: ListAliases), `configuration` (GET: GetFunctionConfiguration): the request syntax
+ * of each operation in the Lambda API reference.
+ */
+const FUNCTION_PATH = /^\/2015-03-31\/functions\/([^/]+)\/(invocations|configuration|aliases)(?:\/([^/]+))?\/?$/;
 
-export function functionArn(name: string, qualifier?: string): string {
-    return `arn:aws:lambda:${REGION}:${ACCOUNT}:function:${name}${qualifier ? `:${qualifier}` : ""}`;
+type LambdaOperation = "Invoke" | "GetAlias" | "UpdateAlias" | "ListAliases" | "GetFunctionConfiguration";
+
+function operationOf(method: string | undefined, resource: string, aliasName: string | undefined): LambdaOperation | undefined {
+    if (resource === "invocations") return method === "POST" && aliasName === undefined ? "Invoke" : undefined;
+    if (resource === "configuration") return method === "GET" && aliasName === undefined ? "GetFunctionConfiguration" : undefined;
+    if (aliasName === undefined) return method === "GET" ? "ListAliases" : undefined;
+    return method === "GET" ? "GetAlias" : method === "PUT" ? "UpdateAlias" : undefined;
+}
+
+/**
+ * A log stream name as Lambda gives each execution environment: `YYYY/MM/DD/[<version>]<environment id>`, the
+ * date the environment started (UTC) and 32 hex digits ("How CloudWatch structures logs", Lambda operator guide,
+ * log-structure). The deployer only trusts a verdict line from a stream named this way (hooks/hook-report.ts).
+ */
+export function logStreamNameFor(version: string, at = new Date()): string {
+    const day = at.toISOString().slice(0, 10).replace(/-/g, "/");
+    return `${day}/[${version}]${randomBytes(16).toString("hex")}`;
 }
 
 /** Splits `name`, `name:qualifier`, a partial ARN or a full ARN into name and qualifier, as Lambda accepts them. */
@@ -177,6 +225,8 @@ export class LambdaStandIn extends LoopbackApi {
     private readonly claimed = new Set<ExecutionEnvironment>();
     private readonly pendingAsync = new Set<Promise<void>>();
     private envCounter = 0;
+    /** Each environment's log stream name. */
+    private readonly streams = new WeakMap<ExecutionEnvironment, string>();
     private reaper?: NodeJS.Timeout;
     private stopping = false;
     private readonly random: () => number;
@@ -211,7 +261,32 @@ export class LambdaStandIn extends LoopbackApi {
 
     createFunction(config: FunctionConfig): void {
         if (this.functions.has(config.name)) throw new Error(`function ${config.name} already exists`);
-        this.functions.set(config.name, { config: { ...config }, versions: new Map(), aliases: new Map(), nextVersion: 1 });
+        let principal: Principal | undefined;
+        if (this.options.iam && config.roleArn !== undefined) {
+            try {
+                // Lambda assumes the execution role with the function's name as session name (as CloudTrail and
+                // AccessDenied messages show: assumed-role/ROLE/FUNCTION, e.g. intuit/costBuddy#15); CreateFunction
+                // refuses a role Lambda cannot assume.
+                principal = this.options.iam.principals.assume(config.roleArn, config.name, "lambda.amazonaws.com");
+            } catch (err) {
+                if (err instanceof RoleNotAssumableError) throw new LambdaApiError(400, "InvalidParameterValueException", err.message);
+                throw err;
+            }
+        }
+        this.functions.set(config.name, { config: { ...config }, versions: new Map(), aliases: new Map(), nextVersion: 1, principal });
+    }
+
+    /** The execution role's session of a function (with an IAM gate), e.g. to sign as it. */
+    sessionOf(name: string): Principal | undefined {
+        return this.fn(name).principal;
+    }
+
+    /**
+     * Sets a published version's state, as Lambda reports it in GetFunctionConfiguration (a SnapStart version
+     * stays Pending while its snapshot is made; Lambda developer guide, "Lambda function states").
+     */
+    setVersionState(name: string, version: string, state: VersionState, reason?: string, reasonCode?: string): void {
+        this.version(this.fn(name), version).state = { state, reason, reasonCode };
     }
 
     /** `$LATEST`'s configuration (a copy). */
@@ -238,10 +313,50 @@ export class LambdaStandIn extends LoopbackApi {
         return version;
     }
 
-    createAlias(name: string, alias: string, functionVersion: string): void {
+    createAlias(name: string, alias: string, functionVersion: string, description = ""): void {
         const fn = this.fn(name);
         this.version(fn, functionVersion);
-        fn.aliases.set(alias, { name: alias, functionVersion, weights: {}, revisionId: randomUUID(), description: "" });
+        // CreateAlias on an existing name: ResourceConflictException "Alias already exists" (Lambda API reference, CreateAlias errors).
+        if (fn.aliases.has(alias)) throw new LambdaApiError(409, "ResourceConflictException", `Alias already exists: ${functionArn(name, alias)}`);
+        fn.aliases.set(alias, { name: alias, functionVersion, weights: {}, revisionId: randomUUID(), description });
+    }
+
+    // ---- control plane used by the local `aws` provider (rehearsal/provider) ----
+
+    hasFunction(name: string): boolean {
+        return this.functions.has(name);
+    }
+
+    /** DeleteFunction without a qualifier: the function, all its versions and aliases go, and their environments. */
+    deleteFunction(name: string): void {
+        this.fn(name);
+        for (const env of [...this.environments]) if (env.functionName === name && !this.claimed.has(env)) this.discard(env);
+        this.functions.delete(name);
+        this.options.log.info("lambda.function.deleted", { functionName: name });
+    }
+
+    deleteAlias(name: string, alias: string): void {
+        const fn = this.fn(name);
+        this.alias(fn, alias);
+        fn.aliases.delete(alias);
+        this.options.log.info("lambda.alias.deleted", { functionName: name, alias });
+    }
+
+    /** UpdateAlias's Description field. */
+    setAliasDescription(name: string, alias: string, description: string): void {
+        const a = this.alias(this.fn(name), alias);
+        a.description = description;
+        a.revisionId = randomUUID();
+    }
+
+    /** ListAliases: every alias of the function, as the API returns them. */
+    listAliases(name: string): { Name: string; FunctionVersion: string; Description: string; AliasArn: string; RoutingConfig?: { AdditionalVersionWeights: Record<string, number> }; RevisionId: string }[] {
+        return [...this.fn(name).aliases.keys()].map((a) => this.aliasJson(name, a) as ReturnType<LambdaStandIn["listAliases"]>[number]);
+    }
+
+    /** Published version numbers, oldest first (ListVersionsByFunction without $LATEST), with each one's configuration. */
+    versionsOf(name: string): { version: string; config: FunctionConfig; codeDir: string }[] {
+        return [...this.fn(name).versions.values()].map((v) => ({ version: v.version, config: { ...v.config, env: { ...v.config.env } }, codeDir: v.codeDir }));
     }
 
     /** Where an alias points: its version and the weights of any additional version. */
@@ -273,6 +388,7 @@ export class LambdaStandIn extends LoopbackApi {
     environmentsInfo(): EnvironmentInfo[] {
         return this.environments.map((env) => ({
             id: env.id,
+            logStreamName: this.streams.get(env),
             functionName: env.functionName,
             version: env.version,
             invocations: env.invocations,
@@ -311,6 +427,11 @@ export class LambdaStandIn extends LoopbackApi {
         if (this.stopping) throw new LambdaApiError(503, "ServiceException", "the Lambda stand-in is stopping");
         const fn = this.fn(functionName, qualifier);
         const version = this.resolve(fn, functionName, qualifier);
+        const state = version.state?.state ?? "Active";
+        if (state !== "Active") {
+            // Lambda developer guide, "Lambda function states": a function that is not Active cannot be invoked.
+            throw new LambdaApiError(409, "ResourceConflictException", `The operation cannot be performed at this time. The function is currently in the following state: ${state}`);
+        }
         const requestId = randomUUID();
         const startedAt = Date.now();
         const base = { requestId, functionName, qualifier, version: version.version, invocationType, startedAt, attempt };
@@ -331,7 +452,7 @@ export class LambdaStandIn extends LoopbackApi {
         }
         if (answer.broken) this.discard(env);
         const endedAt = Date.now();
-        this.record({ ...base, environmentId: env.id, cold, throttled: false, functionError: answer.functionError, endedAt, durationMs: endedAt - startedAt });
+        this.record({ ...base, environmentId: env.id, logStreamName: this.streams.get(env), cold, throttled: false, functionError: answer.functionError, endedAt, durationMs: endedAt - startedAt });
         return { requestId, version: version.version, statusCode: 200, payload: answer.payload, functionError: answer.functionError };
     }
 
@@ -423,10 +544,12 @@ export class LambdaStandIn extends LoopbackApi {
         const max = this.options.maxEnvironments ?? 24;
         const idleAll = this.environments.filter((e) => !this.claimed.has(e)).sort((a, b) => a.lastUsed - b.lastUsed);
         for (let i = 0; this.environments.length >= max && i < idleAll.length; i++) this.discard(idleAll[i] as ExecutionEnvironment);
-        const env = this.newEnvironment(version);
+        const delivery = { allowed: true };
+        const env = this.newEnvironment(version, fn.principal, delivery);
         this.claimed.add(env);
         this.environments.push(env);
         try {
+            delivery.allowed = await this.logDeliveryAllowed(fn, version, this.streams.get(env) ?? env.id);
             await env.start();
         } catch (err) {
             this.claimed.delete(env);
@@ -436,9 +559,34 @@ export class LambdaStandIn extends LoopbackApi {
         return { env, cold: true };
     }
 
-    private newEnvironment(version: Version): ExecutionEnvironment {
+    /**
+     * Lambda's delivery of the environment's output to its log group, with the execution role: one
+     * CreateLogStream and one PutLogEvents authorization per environment (LAMBDA_LOGS in rehearsal/iam/table.ts).
+     */
+    private async logDeliveryAllowed(fn: FunctionState, version: Version, streamName: string): Promise<boolean> {
+        if (!this.options.iam || !fn.principal) return true;
+        const params = { logGroupName: this.logGroupOf(version.config), logStreamName: streamName };
+        try {
+            await this.options.iam.authorizeAs(fn.principal, "logs", "CreateLogStream", params);
+            await this.options.iam.authorizeAs(fn.principal, "logs", "PutLogEvents", params);
+            return true;
+        } catch (err) {
+            if (!(err instanceof IamDenied)) throw err;
+            // Lambda drops the output silently; the stand-in says so in its own log.
+            this.options.log.warn("lambda.logs.denied", { logStreamName: streamName, error: err.message });
+            return false;
+        }
+    }
+
+    private logGroupOf(config: FunctionConfig): string {
+        return config.logGroup ?? `/aws/lambda/${config.name}`;
+    }
+
+    private newEnvironment(version: Version, principal?: Principal, delivery: { allowed: boolean } = { allowed: true }): ExecutionEnvironment {
         const config = version.config;
+        const logGroupName = this.logGroupOf(config);
         const id = `${config.name}:${version.version}#${++this.envCounter}`;
+        const stream = logStreamNameFor(version.version);
         const command = config.runtime === "python"
             ? [this.options.python, "-m", "awslambdaric", config.handler]
             : [process.execPath, this.options.nodeRuntime, config.handler];
@@ -453,16 +601,22 @@ export class LambdaStandIn extends LoopbackApi {
             AWS_LAMBDA_FUNCTION_NAME: config.name,
             AWS_LAMBDA_FUNCTION_VERSION: version.version,
             AWS_LAMBDA_FUNCTION_MEMORY_SIZE: String(config.memoryMb ?? 512),
-            AWS_LAMBDA_LOG_STREAM_NAME: id,
+            AWS_LAMBDA_LOG_STREAM_NAME: stream,
             LAMBDA_TASK_ROOT: version.codeDir,
             AWS_REGION: REGION,
             AWS_DEFAULT_REGION: REGION,
+            // The execution role's credentials, as Lambda puts them in every environment.
+            ...(principal ? { AWS_ACCESS_KEY_ID: principal.accessKeyId, AWS_SECRET_ACCESS_KEY: principal.secretAccessKey } : {}),
         };
         const logFile = path.join(this.options.workDir, "logs", `${id.replace(/[^\w.-]+/g, "_")}.log`);
-        this.options.log.info("lambda.environment.starting", { environmentId: id });
-        return new ExecutionEnvironment(id, config.name, version.version, { rie: this.options.rie, command, cwd: version.codeDir, env, timeoutSec: config.timeoutSec ?? 30, logFile,
-            onLine: (message) => this.logEvents.push({ functionName: config.name, logStreamName: id, timestamp: Date.now(), message }),
+        this.options.log.info("lambda.environment.starting", { environmentId: id, logStreamName: stream });
+        const environment = new ExecutionEnvironment(id, config.name, version.version, { rie: this.options.rie, command, cwd: version.codeDir, env, timeoutSec: config.timeoutSec ?? 30, logFile,
+            onLine: (message) => {
+                if (delivery.allowed) this.logEvents.push({ functionName: config.name, logGroupName, logStreamName: stream, timestamp: Date.now(), message });
+            },
         });
+        this.streams.set(environment, stream);
+        return environment;
     }
 
     private discard(env: ExecutionEnvironment): void {
@@ -483,29 +637,41 @@ export class LambdaStandIn extends LoopbackApi {
             const url = new URL(req.url ?? "/", "http://localhost");
             const match = FUNCTION_PATH.exec(url.pathname);
             if (!match) throw new LambdaApiError(404, "UnknownOperationException", `Unknown operation ${req.method} ${url.pathname}`);
+            const rawName = decodeURIComponent(match[1] ?? "");
+            const aliasName = match[3] === undefined ? undefined : decodeURIComponent(match[3]);
+            const operation = operationOf(req.method, match[2] ?? "", aliasName);
+            if (operation === undefined) throw new LambdaApiError(405, "UnknownOperationException", `Unsupported method ${req.method} on ${url.pathname}`);
             const body = await readBody(req);
-            const { name, qualifier: fromName } = parseFunctionName(decodeURIComponent(match[1] ?? ""));
+            const { name, qualifier: fromName } = parseFunctionName(rawName);
             const fromQuery = url.searchParams.get("Qualifier") ?? undefined;
             if (fromName !== undefined && fromQuery !== undefined && fromName !== fromQuery) {
                 throw new LambdaApiError(400, "InvalidParameterValueException", "The derived qualifier from the function name does not match the specified qualifier.");
             }
             const qualifier = fromQuery ?? fromName;
-            if (match[2] === "invocations" && req.method === "POST") {
-                await this.httpInvoke(name, qualifier, req, res, body);
-                return;
+            // IAM first, as AWS does: a caller without the grant learns nothing about the resource.
+            await this.options.iam?.enforce(req.headers, "lambda", operation, { FunctionName: rawName, ...(fromQuery !== undefined ? { Qualifier: fromQuery } : {}) });
+            switch (operation) {
+                case "Invoke":
+                    return await this.httpInvoke(name, qualifier, req, res, body);
+                case "GetFunctionConfiguration":
+                    return this.json(res, 200, this.configurationJson(name, qualifier));
+                case "ListAliases": {
+                    const version = url.searchParams.get("FunctionVersion");
+                    const aliases = this.listAliases(name).filter((a) => version === null || a.FunctionVersion === version);
+                    return this.json(res, 200, { Aliases: aliases });
+                }
+                case "GetAlias":
+                    return this.json(res, 200, this.aliasJson(name, aliasName as string));
+                case "UpdateAlias": {
+                    const input = JSON.parse(body.toString("utf8") || "{}") as { FunctionVersion?: string; RoutingConfig?: { AdditionalVersionWeights?: Record<string, number> } };
+                    // Lambda treats a RoutingConfig without weights as "clear the routing".
+                    const weights = input.RoutingConfig === undefined ? undefined : (input.RoutingConfig.AdditionalVersionWeights ?? {});
+                    this.updateAlias(name, aliasName as string, input.FunctionVersion, weights);
+                    return this.json(res, 200, this.aliasJson(name, aliasName as string));
+                }
             }
-            const aliasName = decodeURIComponent(match[3] ?? "");
-            if (req.method === "GET") return this.json(res, 200, this.aliasJson(name, aliasName));
-            if (req.method === "PUT") {
-                const input = JSON.parse(body.toString("utf8") || "{}") as { FunctionVersion?: string; RoutingConfig?: { AdditionalVersionWeights?: Record<string, number> } };
-                // Lambda treats a RoutingConfig without weights as "clear the routing".
-                const weights = input.RoutingConfig === undefined ? undefined : (input.RoutingConfig.AdditionalVersionWeights ?? {});
-                this.updateAlias(name, aliasName, input.FunctionVersion, weights);
-                return this.json(res, 200, this.aliasJson(name, aliasName));
-            }
-            throw new LambdaApiError(405, "UnknownOperationException", `Unsupported method ${req.method} on ${url.pathname}`);
         } catch (err) {
-            const e = err instanceof LambdaApiError ? err : new LambdaApiError(500, "ServiceException", (err as Error).message);
+            const e = err instanceof IamDenied ? lambdaDenial(err) : err instanceof LambdaApiError ? err : new LambdaApiError(500, "ServiceException", (err as Error).message);
             res.setHeader("x-amzn-ErrorType", e.type);
             this.json(res, e.status, { Type: e.status >= 500 ? "Service" : "User", Message: e.message, ...(e.reason ? { Reason: e.reason } : {}) });
         }
@@ -532,6 +698,37 @@ export class LambdaStandIn extends LoopbackApi {
         res.end(outcome.payload);
     }
 
+    /**
+     * GetFunctionConfiguration of `$LATEST`, a version or an alias. Versions here are
+     * ready as soon as they are published: State is "Active" unless `setVersionState`
+     * says otherwise (as SnapStart's Pending would), LastUpdateStatus "Successful".
+     */
+    private configurationJson(name: string, qualifier: string | undefined): object {
+        const fn = this.fn(name, qualifier);
+        const v = this.resolveWithoutRouting(fn, name, qualifier);
+        return {
+            FunctionName: name,
+            FunctionArn: functionArn(name, qualifier),
+            Version: v.version,
+            Handler: v.config.handler,
+            Timeout: v.config.timeoutSec ?? 30,
+            MemorySize: v.config.memoryMb ?? 512,
+            ...(v.config.roleArn !== undefined ? { Role: v.config.roleArn } : {}),
+            State: v.state?.state ?? "Active",
+            ...(v.state?.reason !== undefined ? { StateReason: v.state.reason } : {}),
+            ...(v.state?.reasonCode !== undefined ? { StateReasonCode: v.state.reasonCode } : {}),
+            LastUpdateStatus: "Successful",
+        };
+    }
+
+    private resolveWithoutRouting(fn: FunctionState, name: string, qualifier: string | undefined): Version {
+        if (qualifier === undefined || qualifier === "$LATEST") return { version: "$LATEST", codeDir: fn.config.codeDir, config: fn.config };
+        if (/^\d+$/.test(qualifier)) return this.version(fn, qualifier);
+        const alias = fn.aliases.get(qualifier);
+        if (!alias) throw new LambdaApiError(404, "ResourceNotFoundException", `Function not found: ${functionArn(name, qualifier)}`);
+        return this.version(fn, alias.functionVersion);
+    }
+
     private aliasJson(name: string, aliasName: string): object {
         const a = this.alias(this.fn(name), aliasName);
         return {
@@ -549,4 +746,12 @@ export class LambdaStandIn extends LoopbackApi {
         res.writeHead(status, { "content-type": "application/json", "content-length": String(Buffer.byteLength(text)) });
         res.end(text);
     }
+}
+
+/**
+ * Lambda's REST-JSON answer to a refused request: HTTP 403 with `x-amzn-ErrorType: AccessDeniedException`
+ * (Lambda API reference, Common Errors: AccessDeniedException 403; UnrecognizedClientException 403).
+ */
+function lambdaDenial(err: IamDenied): LambdaApiError {
+    return new LambdaApiError(403, err.code, err.message);
 }

@@ -1,20 +1,25 @@
 /**
  * The CloudWatch Logs stand-in: FilterLogEvents (JSON 1.1, `X-Amz-Target:
  * Logs_20140328.FilterLogEvents`) over the output lines of the Lambda
- * stand-in's environments, with one log group per function
- * (`/aws/lambda/<name>`) and one log stream per environment. The deployer
- * reads the pre-traffic hook's verdict this way.
+ * stand-in's environments, in the log group each function sends its output
+ * to (its loggingConfig.logGroup, by default `/aws/lambda/<name>`) and one log
+ * stream per environment. The deployer reads the pre-traffic hook's verdict
+ * this way. With an IAM gate, each request is authorized as the role session
+ * that signed it (logs:FilterLogEvents on `log-group:NAME:log-stream:`, see
+ * rehearsal/iam/table.ts), and a refusal is answered as CloudWatch Logs
+ * answers it: HTTP 400 with `__type: AccessDeniedException` (JSON 1.1
+ * protocol errors, as the SDK parses them).
  *
  * Filter patterns: plain and "quoted" terms, all of which must occur in a
  * line (CloudWatch's AND of terms). JSON and space-delimited patterns, `?`
  * and `-` terms are refused rather than misread.
  */
 import type * as http from "node:http";
+import { IamDenied, type IamGate } from "../iam/gate";
 import type { LogEvent } from "../lambda/service";
 import { LoopbackApi, readBody } from "../support/net";
 
 const TARGET = "Logs_20140328.FilterLogEvents";
-const GROUP_PREFIX = "/aws/lambda/";
 
 class LogsApiError extends Error {
     constructor(
@@ -43,7 +48,10 @@ export function parseFilterPattern(pattern: string): string[] {
 
 export class LogsStandIn extends LoopbackApi {
 
-    constructor(private readonly events: () => readonly LogEvent[]) {
+    constructor(
+        private readonly events: () => readonly LogEvent[],
+        private readonly iam?: IamGate,
+    ) {
         super();
     }
 
@@ -57,13 +65,15 @@ export class LogsStandIn extends LoopbackApi {
 
     filterLogEvents(input: Record<string, unknown>): object {
         const group = String(input.logGroupName ?? "");
-        if (!group.startsWith(GROUP_PREFIX)) throw new LogsApiError("ResourceNotFoundException", "The specified log group does not exist.");
-        const functionName = group.slice(GROUP_PREFIX.length);
+        const all = this.events();
+        if (!all.some((e) => e.logGroupName === group) && !/^\/aws\/lambda\/./.test(group)) {
+            throw new LogsApiError("ResourceNotFoundException", "The specified log group does not exist.");
+        }
         const terms = parseFilterPattern(String(input.filterPattern ?? ""));
         const start = typeof input.startTime === "number" ? input.startTime : 0;
         const end = typeof input.endTime === "number" ? input.endTime : Number.POSITIVE_INFINITY;
         const limit = typeof input.limit === "number" ? input.limit : 10_000;
-        const mine = this.events().filter((e) => e.functionName === functionName);
+        const mine = all.filter((e) => e.logGroupName === group);
         const matching = mine.filter((e) => e.timestamp >= start && e.timestamp <= end && terms.every((t) => e.message.includes(t))).slice(0, limit);
         return {
             events: matching.map((e, i) => ({ logStreamName: e.logStreamName, timestamp: e.timestamp, message: e.message, ingestionTime: e.timestamp, eventId: `${e.timestamp}-${i}` })),
@@ -76,10 +86,13 @@ export class LogsStandIn extends LoopbackApi {
         let out: object;
         try {
             if (req.headers["x-amz-target"] !== TARGET) throw new LogsApiError("UnknownOperationException", `the Logs stand-in implements ${TARGET} only`);
-            out = this.filterLogEvents(JSON.parse((await readBody(req)).toString("utf8") || "{}") as Record<string, unknown>);
+            const input = JSON.parse((await readBody(req)).toString("utf8") || "{}") as Record<string, unknown>;
+            await this.iam?.enforce(req.headers, "logs", "FilterLogEvents", input);
+            out = this.filterLogEvents(input);
         } catch (err) {
             status = 400;
-            const e = err instanceof LogsApiError ? err : new LogsApiError("InvalidParameterException", (err as Error).message);
+            const e =
+                err instanceof IamDenied ? new LogsApiError(err.code, err.message) : err instanceof LogsApiError ? err : new LogsApiError("InvalidParameterException", (err as Error).message);
             out = { __type: e.type, message: e.message };
         }
         const text = JSON.stringify(out);

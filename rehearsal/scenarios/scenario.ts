@@ -4,7 +4,7 @@
  * that must never get traffic, then a cold-vs-warm measurement. Each step
  * returns facts (not text) so the printer, and anyone else, can judge them.
  */
-import { ALIAS, APP, type DeployerOutcome, type Stage, type UserResponse } from "./stage";
+import { APP, type DeployerOutcome, type Stage, type UserResponse } from "./stage";
 
 /** What the pre-traffic hook (or the deployer, on a first deploy) found, from its own report. */
 export interface WarmupFacts {
@@ -21,7 +21,10 @@ export interface WarmupFacts {
 
 export interface DeployFacts {
     version: string;
+    /** The deployer's answer to the create of this version's Invocation: what `pulumi up` shows. */
     outcome: DeployerOutcome;
+    /** The deployer's answer to the delete of the previous Invocation (a replacement), when that came. */
+    deleted?: DeployerOutcome;
     wallMs: number;
     deploymentId: string | null;
     warmup: WarmupFacts | null;
@@ -61,13 +64,24 @@ export function warmupFacts(report: unknown, reasons: string[] = []): WarmupFact
     };
 }
 
-/** Publishes the app with `env` and runs the deployer on it, collecting what happened. */
-export async function deployVersion(stage: Stage, action: "create" | "update", env: Record<string, string>): Promise<DeployFacts> {
+/**
+ * Publishes the app with `env` and runs the deployer on it as `pulumi up` would, collecting what happened:
+ * `first` is the stack's first `up` (alias-origin, the alias, the deploy Invocation's create); `new-version` is
+ * every later one with new code or configuration (a replacement of the deploy Invocation: create, then delete).
+ */
+export async function deployVersion(stage: Stage, kind: "first" | "new-version", env: Record<string, string>): Promise<DeployFacts> {
     const version = stage.publishApp(env);
-    if (action === "create") stage.lambda.createAlias(APP, ALIAS, version);
     const firstRecord = stage.lambda.records.length;
     const started = performance.now();
-    const outcome = await stage.deploy(action, version);
+    let outcome: DeployerOutcome;
+    let deleted: DeployerOutcome | undefined;
+    if (kind === "first") {
+        outcome = await stage.firstDeploy(version);
+    } else {
+        const replaced = await stage.newVersion(version);
+        outcome = replaced.create;
+        deleted = replaced.delete;
+    }
     const wallMs = performance.now() - started;
     const cold = stage.lambda.records.slice(firstRecord).filter((r) => r.functionName === APP && r.version === version && r.cold);
 
@@ -86,6 +100,7 @@ export async function deployVersion(stage: Stage, action: "create" | "update", e
     return {
         version,
         outcome,
+        ...(deleted ? { deleted } : {}),
         wallMs,
         deploymentId,
         warmup,

@@ -184,7 +184,9 @@ describe("Lambda stand-in", () => {
             await invoke("py", "1", { say: "pre-traffic.result d-OTHER0000" });
             const found = await logsClient.send(new FilterLogEventsCommand({ logGroupName: "/aws/lambda/py", filterPattern: '"pre-traffic.result" "d-LOGS12345"', startTime: before }));
             expect(found.events?.map((e) => e.message)).toEqual(['pre-traffic.result "d-LOGS12345" ok']);
-            expect(found.events?.[0]?.logStreamName).toBe(lambda.records[from]?.environmentId);
+            expect(found.events?.[0]?.logStreamName).toBe(lambda.records[from]?.logStreamName);
+            // Named as Lambda names streams (YYYY/MM/DD/[version]id): the deployer trusts no other.
+            expect(found.events?.[0]?.logStreamName).toMatch(/^\d{4}\/\d{2}\/\d{2}\/\[1\][0-9a-f]{32}$/);
 
             await expect(logsClient.send(new FilterLogEventsCommand({ logGroupName: "/aws/lambda/py", filterPattern: "{ $.level = \"error\" }" }))).rejects.toMatchObject({ name: "InvalidParameterException" });
         } finally {
