@@ -7,6 +7,11 @@
  * A block that is deliberately partial can be preceded by `<!-- not-compiled -->`.
  * Blocks are compiled in memory, as files under the repository root that are
  * never written, so they resolve node_modules like a program in the repository.
+ *
+ * And every install line (README.md, docs/, examples/, runtime/README.md) installs
+ * this project's packages from something this project controls: its repository
+ * (package.json `repository`) or a local path, never by a bare registry name, since
+ * neither `pulumi-mangum` on npm nor `mangum-warmup` on PyPI is registered by it.
  */
 import * as fs from "fs";
 import * as path from "path";
@@ -136,6 +141,7 @@ function typeCheck(blocks: CodeBlock[]): string[][] {
         noEmit: true,
         declaration: false,
         sourceMap: false,
+        inlineSources: false,
         // Snippets show a few lines of a program; an unused import there is not a bug.
         noUnusedLocals: false,
         noUnusedParameters: false,
@@ -234,5 +240,194 @@ describe("extracting blocks", () => {
 describe("links in the documentation", () => {
     test.each(files)("every relative link in %s resolves", (file) => {
         expect(brokenLinks(file)).toEqual([]);
+    });
+});
+
+// ---- Install lines ------------------------------------------------------------------
+
+const PKG = JSON.parse(fs.readFileSync(path.join(ROOT, "package.json"), "utf8")) as { name: string; repository: { url: string } };
+/** What this project can publish under, read from its own manifests. */
+const PROJECT = {
+    npmName: PKG.name,
+    repo: /github\.com\/([^/]+\/[^/.]+)/.exec(PKG.repository.url)![1]!,
+    pythonName: /^name\s*=\s*"([^"]+)"/m.exec(fs.readFileSync(path.join(ROOT, "runtime", "pyproject.toml"), "utf8"))![1]!,
+};
+
+interface InstallLine {
+    /** File, relative to the repository root. */
+    file: string;
+    line: number;
+    tool: "npm" | "pip";
+    args: string[];
+}
+
+const INSTALL = /(?:^|[\s`"'(;&|])((?:python3?\s+-m\s+)?pip3?\s+install|uv\s+pip\s+install|uv\s+add|npm\s+(?:install|i|add)|yarn\s+add|pnpm\s+(?:add|install|i)|poetry\s+add)(?=\s|`|$)([^`\n]*)/g;
+const PIP_VALUE_FLAGS = new Set(["-r", "--requirement", "-c", "--constraint", "-t", "--target", "--prefix", "--root", "--platform", "--python-version", "--implementation", "--abi", "-i", "--index-url", "--extra-index-url", "-f", "--find-links", "--only-binary", "--no-binary", "--cache-dir", "--src", "--python", "--progress-bar"]);
+const NPM_VALUE_FLAGS = new Set(["--prefix", "--registry", "--omit", "--include", "-w", "--workspace", "--tag", "--cache"]);
+
+/** Shell-like words: quotes group, a comment or a command separator ends the command. */
+function words(text: string): string[] {
+    const out: string[] = [];
+    for (const m of text.matchAll(/"([^"]*)"|'([^']*)'|(&&|\|\||[;|]|#.*$)|([^\s"';|&]+)/g)) {
+        if (m[3] !== undefined) break;
+        out.push(m[1] ?? m[2] ?? m[4]!);
+    }
+    return out;
+}
+
+/** Every install command in a text (markdown, shell), continuation lines joined. */
+function installLines(file: string, text: string): InstallLine[] {
+    const lines = text.split("\n");
+    const found: InstallLine[] = [];
+    for (let i = 0; i < lines.length; i++) {
+        let line = lines[i]!;
+        const start = i;
+        while (line.endsWith("\\") && i + 1 < lines.length) line = line.slice(0, -1) + " " + lines[++i]!;
+        for (const m of line.matchAll(INSTALL)) {
+            const tool = /pip|uv|poetry/.test(m[1]!) ? "pip" : "npm";
+            found.push({ file, line: start + 1, tool, args: words(m[2]!) });
+        }
+    }
+    return found;
+}
+
+/** `name @ url`, `name`, `name==1.0`, `name[extra]>=1`, a path or a URL, as pip reads one requirement. */
+function checkPipRequirement(req: string): string | undefined {
+    const direct = /^([A-Za-z0-9._-]+)(?:\[[^\]]*\])?\s*@\s*(\S+)$/.exec(req.trim());
+    const [name, url] = direct ? [direct[1]!, direct[2]!] : [undefined, req.trim()];
+    const norm = (n: string) => n.toLowerCase().replace(/[-_.]+/g, "-");
+    const git = /^git\+https:\/\/github\.com\/([^/@#]+\/[^/@#]+?)(?:\.git)?(?:@[^#]+)?(?:#(.*))?$/.exec(url);
+    if (git) {
+        if (git[1] !== PROJECT.repo) return `installs from github.com/${git[1]}, not this project's repository (${PROJECT.repo})`;
+        const sub = /(?:^|&)subdirectory=([^&]+)/.exec(git[2] ?? "")?.[1];
+        if (sub === undefined) return `installs the repository's root, which is no Python package: add #subdirectory=runtime`;
+        const pyproject = path.join(ROOT, sub, "pyproject.toml");
+        if (!fs.existsSync(pyproject)) return `#subdirectory=${sub} holds no pyproject.toml in this repository`;
+        const actual = /^name\s*=\s*"([^"]+)"/m.exec(fs.readFileSync(pyproject, "utf8"))?.[1];
+        if (name !== undefined && actual !== undefined && norm(name) !== norm(actual)) return `names ${name}, but ${sub}/ builds ${actual}`;
+        return undefined;
+    }
+    if (/^[a-z][a-z0-9+.-]*:/i.test(url)) return /github\.com|^git\+/.test(url) ? `installs from ${url}, not this project's repository` : undefined;
+    if (/^[./~]/.test(url)) return undefined; // a local path
+    const bare = /^([A-Za-z0-9._-]+)/.exec(url)?.[1];
+    if (bare !== undefined && norm(bare) === norm(PROJECT.pythonName)) {
+        return `installs ${bare} by name from a package index, where this project has not registered it: use "${PROJECT.pythonName} @ git+https://github.com/${PROJECT.repo}#subdirectory=runtime" or a local path`;
+    }
+    return undefined;
+}
+
+function checkNpmSpec(spec: string): string | undefined {
+    const github = /^(?:github:|git\+https:\/\/github\.com\/|https:\/\/github\.com\/|git\+ssh:\/\/git@github\.com\/|(?=[A-Za-z0-9_.-]+\/[A-Za-z0-9_.-]+(?:#.*)?$))([^/#]+\/[^/#]+?)(?:\.git)?(?:#.*)?$/.exec(spec);
+    if (github && !spec.startsWith("@")) {
+        return github[1] === PROJECT.repo ? undefined : `installs from github.com/${github[1]}, not this project's repository (${PROJECT.repo})`;
+    }
+    if (/^(file:|\.|\/|~)/.test(spec)) return undefined;
+    const name = /^(@[^/@]+\/[^@]+|[^@]+)/.exec(spec)?.[1];
+    if (name === PROJECT.npmName) {
+        return `installs ${name} by name from the npm registry, where this project has not registered it: use "github:${PROJECT.repo}" or a local path`;
+    }
+    return undefined;
+}
+
+/** What is wrong with one install line, if anything, as `file:line: message`. */
+function checkInstallLine(l: InstallLine): string[] {
+    const problems: string[] = [];
+    const valueFlags = l.tool === "pip" ? PIP_VALUE_FLAGS : NPM_VALUE_FLAGS;
+    for (let i = 0; i < l.args.length; i++) {
+        const arg = l.args[i]!;
+        if (valueFlags.has(arg)) {
+            i++;
+            continue;
+        }
+        if (arg === "-e" || arg === "--editable") continue; // its value is checked as a requirement next
+        if (arg.startsWith("-")) continue;
+        // `name @ url` unquoted is three words.
+        const req = l.tool === "pip" && l.args[i + 1] === "@" && l.args[i + 2] ? `${arg} @ ${l.args[(i += 2)]}` : arg;
+        const problem = l.tool === "pip" ? checkPipRequirement(req) : checkNpmSpec(req);
+        if (problem) problems.push(`${l.file}:${l.line}: ${req}: ${problem}`);
+    }
+    return problems;
+}
+
+/** Requirement lines of a requirements file, as `file:line: message` problems. */
+function checkRequirementsFile(file: string, text: string): string[] {
+    const problems: string[] = [];
+    text.split("\n").forEach((raw, i) => {
+        const req = raw.replace(/(^|\s)#.*$/, "").replace(/\\$/, "").trim();
+        if (req === "" || req.startsWith("-")) return;
+        const problem = checkPipRequirement(req.split(/\s+--hash/)[0]!.replace(/\s*;.*$/, ""));
+        if (problem) problems.push(`${file}:${i + 1}: ${req}: ${problem}`);
+    });
+    return problems;
+}
+
+/** README.md, runtime/README.md, docs/ and every text file of examples/ (not installs or builds). */
+function installDocs(): string[] {
+    const found: string[] = [];
+    const walk = (rel: string): void => {
+        for (const name of fs.readdirSync(path.join(ROOT, rel)).sort()) {
+            const relPath = path.join(rel, name);
+            if (fs.statSync(path.join(ROOT, relPath)).isDirectory()) {
+                if (!["node_modules", "build", "__pycache__"].includes(name) && !name.startsWith(".")) walk(relPath);
+            } else if (/\.(md|sh|txt|in)$/.test(name) && !name.endsWith("package-lock.json")) {
+                found.push(relPath);
+            }
+        }
+    };
+    walk("examples");
+    walk("docs");
+    return ["README.md", path.join("runtime", "README.md"), ...found];
+}
+
+function installProblems(file: string, text: string): { lines: InstallLine[]; problems: string[] } {
+    const lines = installLines(file, text);
+    const problems = lines.flatMap(checkInstallLine);
+    if (/requirements[^/]*\.(txt|in)$/.test(file)) problems.push(...checkRequirementsFile(file, text));
+    return { lines, problems };
+}
+
+describe("install lines in the documentation and the examples", () => {
+    const docs = installDocs();
+    const results = docs.map((f) => installProblems(f, fs.readFileSync(path.join(ROOT, f), "utf8")));
+    const all = results.flatMap((r) => r.lines);
+
+    test("every one installs this project's packages from its repository or a local path, never by a bare registry name", () => {
+        expect(results.flatMap((r) => r.problems)).toEqual([]);
+    });
+
+    test("there are lines to check, and the README installs both packages from this repository", () => {
+        expect(all.length).toBeGreaterThanOrEqual(5);
+        const readme = all.filter((l) => l.file === "README.md");
+        expect(readme.some((l) => l.tool === "npm" && l.args.includes(`github:${PROJECT.repo}`))).toBe(true);
+        expect(readme.some((l) => l.tool === "pip" && l.args.some((a) => a === `${PROJECT.pythonName} @ git+https://github.com/${PROJECT.repo}#subdirectory=runtime`))).toBe(true);
+    });
+
+    test("a bare name, another repository, a wrong subdirectory or an unlocked requirement is reported with its line", () => {
+        const text = [
+            "pip install mangum-warmup",
+            "`pip install Mangum_Warmup==0.1.0` in prose",
+            "npm install pulumi-mangum @pulumi/aws",
+            "npm i github:someone-else/pulumi-mangum",
+            'pip install "mangum-warmup @ git+https://github.com/pulumi-mangum/pulumi-mangum#subdirectory=src"',
+            "pip install git+https://github.com/pulumi-mangum/pulumi-mangum.git",
+            "python -m pip install -r requirements.txt mangum-warmup \\",
+            "  --target build/",
+            // These are fine: a third-party package, this repository, local paths, flags with values.
+            "npm install github:pulumi-mangum/pulumi-mangum#v0.1.0 @pulumi/pulumi && npm ci",
+            'pip install --target build "mangum-warmup @ git+https://github.com/pulumi-mangum/pulumi-mangum@abc123#subdirectory=runtime" fastapi==1.0 ./runtime',
+            "pip install -e ./runtime  # pip install mangum-warmup in a comment is not a command",
+        ].join("\n");
+        expect(installProblems("canary.md", text).problems).toEqual([
+            "canary.md:1: mangum-warmup: installs mangum-warmup by name from a package index, where this project has not registered it: use \"mangum-warmup @ git+https://github.com/pulumi-mangum/pulumi-mangum#subdirectory=runtime\" or a local path",
+            "canary.md:2: Mangum_Warmup==0.1.0: installs Mangum_Warmup by name from a package index, where this project has not registered it: use \"mangum-warmup @ git+https://github.com/pulumi-mangum/pulumi-mangum#subdirectory=runtime\" or a local path",
+            'canary.md:3: pulumi-mangum: installs pulumi-mangum by name from the npm registry, where this project has not registered it: use "github:pulumi-mangum/pulumi-mangum" or a local path',
+            "canary.md:4: github:someone-else/pulumi-mangum: installs from github.com/someone-else/pulumi-mangum, not this project's repository (pulumi-mangum/pulumi-mangum)",
+            "canary.md:5: mangum-warmup @ git+https://github.com/pulumi-mangum/pulumi-mangum#subdirectory=src: #subdirectory=src holds no pyproject.toml in this repository",
+            "canary.md:6: git+https://github.com/pulumi-mangum/pulumi-mangum.git: installs the repository's root, which is no Python package: add #subdirectory=runtime",
+            "canary.md:7: mangum-warmup: installs mangum-warmup by name from a package index, where this project has not registered it: use \"mangum-warmup @ git+https://github.com/pulumi-mangum/pulumi-mangum#subdirectory=runtime\" or a local path",
+        ]);
+        expect(installProblems("examples/x/requirements.txt", "fastapi==1.0 \\\n    --hash=sha256:00\nmangum-warmup==0.1.0 ; python_version >= '3.10'\n# mangum-warmup in a comment\n").problems).toEqual([
+            "examples/x/requirements.txt:3: mangum-warmup==0.1.0 ; python_version >= '3.10': installs mangum-warmup by name from a package index, where this project has not registered it: use \"mangum-warmup @ git+https://github.com/pulumi-mangum/pulumi-mangum#subdirectory=runtime\" or a local path",
+        ]);
     });
 });
