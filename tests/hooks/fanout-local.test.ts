@@ -4,12 +4,12 @@
  * behave as configured, and that a hanging function cannot make the hook
  * miss its report.
  */
-import { CodeDeployClient, PutLifecycleEventHookExecutionStatusCommand } from "@aws-sdk/client-codedeploy";
+import { CodeDeployClient, GetDeploymentCommand, PutLifecycleEventHookExecutionStatusCommand } from "@aws-sdk/client-codedeploy";
 import { LambdaClient } from "@aws-sdk/client-lambda";
 import { mockClient } from "aws-sdk-client-mock";
 import type { WarmupSettings } from "../../hooks/contract";
 import { createHandler as createPreTraffic } from "../../hooks/pre-traffic";
-import { WARMUP_LAMBDA_CLIENT_CONFIG, runWarmup } from "../../hooks/warm";
+import { WARMUP_LAMBDA_CLIENT_CONFIG, runWarmup, waitForActive } from "../../hooks/warm";
 import { fixture, instanceIds, replyFixture, warmupSettings } from "../helpers/fixtures";
 import { barrier, startLambdaInvokeServer, type LambdaInvokeServer, type Responder } from "../helpers/lambda-invoke-server";
 import { captureLogs } from "../helpers/logs";
@@ -19,8 +19,8 @@ const FAKE_CREDENTIALS = { accessKeyId: "AKIDLOCALTEST", secretAccessKey: "local
 
 let server: LambdaInvokeServer | undefined;
 
-async function serve(respond: Responder): Promise<LambdaClient> {
-    server = await startLambdaInvokeServer(respond);
+async function serve(respond: Responder, stateOf?: (qualifier: string | null, read: number) => string): Promise<LambdaClient> {
+    server = await startLambdaInvokeServer(respond, stateOf);
     return new LambdaClient({ ...WARMUP_LAMBDA_CLIENT_CONFIG, region: "us-east-1", endpoint: server.endpoint, credentials: FAKE_CREDENTIALS });
 }
 
@@ -88,6 +88,8 @@ it("reports Failed within the budget when the function hangs", async () => {
     const lambda = await serve(() => ({ kind: "hang" }));
     const codedeployMock = mockClient(CodeDeployClient);
     codedeployMock.on(PutLifecycleEventHookExecutionStatusCommand).resolves({ $metadata: {} });
+    const appSpec = JSON.stringify({ version: 0.0, Resources: [{ "shop-api": { Type: "AWS::Lambda::Function", Properties: { Name: "shop-api", TargetVersion: "8" } } }] });
+    codedeployMock.on(GetDeploymentCommand).resolves({ deploymentInfo: { revision: { revisionType: "AppSpecContent", appSpecContent: { content: appSpec } } } });
     const handler = createPreTraffic({
         lambda,
         codedeploy: new CodeDeployClient({ region: "us-east-1", credentials: FAKE_CREDENTIALS }),
@@ -143,4 +145,46 @@ it("sends the module-level keep-warm handler to AWS_ENDPOINT_URL_LAMBDA", async 
         stdout.mockRestore();
         process.env = saved;
     }
+});
+
+it("reads the version's state with the real SDK call, qualifier and all, until it is Active", async () => {
+    // Prepare: Pending on the first read, as a SnapStart version right after publishing.
+    const lambda = await serve((_inv, index) => healthy(index), (_q, read) => (read === 0 ? "Pending" : "Active"));
+    let t = Date.now();
+    // Act
+    const waited = await waitForActive(lambda, { functionName: "shop-api", qualifier: "8" }, { deadline: t + 30_000, now: () => t, sleep: async (ms) => void (t += ms), source: "deployer" });
+    // Assess
+    expect(waited).toEqual({ polls: 2, waitedMs: 500, woken: false });
+    expect(server!.configurationReads).toEqual(["8", "8"]);
+    expect(server!.received).toHaveLength(0);
+});
+
+it("tops up through the real SDK when a throttled invocation's retry lands on a freed environment", async () => {
+    // Prepare: a pool of environments, each busy for the hold it is asked for. Lambda throttles the
+    // fifth invocation's first attempt; its retry is routed only once the others are done (the SDK's
+    // backoff outlasts the hold), so it reuses an environment, as on Lambda.
+    const busy: boolean[] = [];
+    const held: Array<Promise<void>> = [];
+    let retryArrived = false;
+    const lambda = await serve(async (inv, index) => {
+        if (index === 4) return { kind: "api-error", status: 429, errorType: "TooManyRequestsException", message: "Rate Exceeded." };
+        if (index === 5) {
+            retryArrived = true;
+            await Promise.all(held);
+        }
+        let env = busy.findIndex((b) => !b);
+        if (env < 0) env = busy.push(false) - 1;
+        busy[env] = true;
+        const holdMs = (inv.payload as { "mangum-warmup": { holdMs: number } })["mangum-warmup"].holdMs;
+        const done = new Promise<void>((resolve) => setTimeout(resolve, holdMs)).then(() => void (busy[env] = false));
+        if (index < 4) held.push(done);
+        await done;
+        return { kind: "reply", body: replyFixture("reply.cold-ok.json", { instanceId: instanceIds(100)[env]!, functionVersion: "8" }), executedVersion: "8" };
+    });
+    // Act
+    const report = await runWarmup(lambda, { functionName: "shop-api", qualifier: "8" }, settings, { source: "pre-traffic", deadline: Date.now() + 20_000 });
+    // Assess: 5 + 1 retry + 5 top-ups reached the server; five distinct environments answered.
+    expect(retryArrived).toBe(true);
+    expect(server!.received).toHaveLength(11);
+    expect(report).toMatchObject({ requested: 10, succeeded: 10, distinctEnvironments: 5, retried: 1, topUps: 5, errors: [] });
 });

@@ -1,6 +1,6 @@
 import { CloudWatchLogsClient, FilterLogEventsCommand, type FilteredLogEvent } from "@aws-sdk/client-cloudwatch-logs";
 import { CodeDeployClient, GetDeploymentCommand, PutLifecycleEventHookExecutionStatusCommand } from "@aws-sdk/client-codedeploy";
-import { InvokeCommand, LambdaClient } from "@aws-sdk/client-lambda";
+import { GetFunctionConfigurationCommand, InvokeCommand, LambdaClient } from "@aws-sdk/client-lambda";
 import { mockClient } from "aws-sdk-client-mock";
 import type { WarmupSettings } from "../../hooks/contract";
 import { readHookReport, type HookReport } from "../../hooks/hook-report";
@@ -67,8 +67,12 @@ function resultLine(o: LineOptions = {}): string {
     return lines[0]!;
 }
 
-function at(timestamp: number, message: string): FilteredLogEvent {
-    return { timestamp, message, logStreamName: "2026/01/01/[8]0123abcd", eventId: String(timestamp) };
+/** A log stream named the way Lambda names them: date, version, 32 hex digits of the environment. */
+const STREAM = "2026/01/01/[$LATEST]9f0c2d1e4b5a69788796a5b4c3d2e1f0";
+
+/** An event as FilterLogEvents returns it; CloudWatch ingested it 200 ms after its timestamp. */
+function at(timestamp: number, message: string, logStreamName = STREAM, ingestionTime = timestamp + 200): FilteredLogEvent {
+    return { timestamp, ingestionTime, message, logStreamName, eventId: String(timestamp) };
 }
 
 /** A clock that moves only when the reader sleeps. */
@@ -97,6 +101,7 @@ beforeEach(() => {
     logsMock.reset();
     lambdaMock.reset();
     codedeployMock.reset();
+    lambdaMock.on(GetFunctionConfigurationCommand).resolves({ State: "Active" });
 });
 
 describe("reading the hook's result line", () => {
@@ -316,5 +321,94 @@ describe("when the logs cannot be read", () => {
         // Act / Assess
         await expect(read("BeforeAllowTraffic")).resolves.toBeUndefined();
         expect(searches()).toHaveLength(0);
+    });
+});
+
+describe("whose line it is (provenance)", () => {
+    const forged = (reasons: string[], execution = "eyJmb3JnZWQiOnRydWV9") => resultLine({ reasons, execution });
+
+    it("ignores a forged line with an earlier timestamp in a stream Lambda did not name", async () => {
+        // Prepare: the forger wrote first and back-dated its line; the hook's line came later.
+        logsMock.on(FilterLogEventsCommand).resolves({
+            events: [at(T0 - 20_000, forged(["attacker-chosen text"]), "app-stream"), at(T0 + 5_000, resultLine())],
+        });
+        const { read, logs } = setup();
+
+        // Act
+        const found = await read("BeforeAllowTraffic");
+
+        // Assess
+        expect(found?.verdict.reasons).toEqual([DB_REASON]);
+        expect(logs.events("hook-report.rejected")).toEqual([
+            expect.objectContaining({ level: "warn", logGroupName: GROUP, deploymentId: DEPLOYMENT, rejected: { "not in a log stream Lambda names": 1 } }),
+        ]);
+        // The rejected text is not repeated in the deployer's own logs.
+        expect(JSON.stringify(logs.lines)).not.toContain("attacker-chosen");
+    });
+
+    it("orders by CloudWatch's ingestion time, not by the timestamp the writer chose", async () => {
+        // Prepare: a line in a Lambda-like stream, back-dated but ingested after the hook's own.
+        logsMock.on(FilterLogEventsCommand).resolves({
+            events: [at(T0 - 20_000, forged(["attacker-chosen text"]), STREAM.replace("9f0c", "aaaa"), T0 + 9_000), at(T0 + 5_000, resultLine())],
+        });
+        const { read } = setup();
+
+        // Act / Assess
+        await expect(read("BeforeAllowTraffic")).resolves.toMatchObject({ verdict: { reasons: [DB_REASON] } });
+    });
+
+    it.each([
+        ["ingested before the deployment was created", at(T0 - 60_000, forged(["written beforehand"]), STREAM, T0 - 40_000)],
+        ["written by another logger (no hook field)", at(T0, forged(["not the hook"]).replace('"hook":"pre-traffic",', ""))],
+        ["without a lifecycle execution id", at(T0, forged(["no execution"]).replace(/"lifecycleEventHookExecutionId":"[^"]*",/, ""))],
+        ["without an ingestion time", { ...at(T0, forged(["no ingestion"])), ingestionTime: undefined }],
+    ])("ignores a line %s", async (_label, event) => {
+        // Prepare
+        logsMock.on(FilterLogEventsCommand).resolves({ events: [event] });
+        const { read } = setup(2_000);
+
+        // Act / Assess
+        await expect(read("BeforeAllowTraffic")).resolves.toBeUndefined();
+    });
+
+    it("takes only a line ingested while its lifecycle event ran, when CodeDeploy says when that was", async () => {
+        // Prepare
+        logsMock.on(FilterLogEventsCommand).resolves({
+            events: [at(T0 - 10_000, forged(["before the hook started"]), STREAM, T0 - 10_000), at(T0 + 5_000, resultLine())],
+        });
+        const logs = captureLogs();
+
+        // Act
+        const found = await readHookReport(new CloudWatchLogsClient({ region: "eu-west-1" }), GROUP, DEPLOYMENT, "BeforeAllowTraffic", {
+            createdAt: T0 - 30_000,
+            deadline: T0 + 20_000,
+            now: () => T0,
+            sleep: async () => undefined,
+            log: logs.log,
+            window: { from: T0, to: T0 + 6_000 },
+        });
+
+        // Assess
+        expect(found?.verdict.reasons).toEqual([DB_REASON]);
+    });
+
+    it("answers nothing when the chosen line contradicts the status CodeDeploy recorded", async () => {
+        // Prepare
+        logsMock.on(FilterLogEventsCommand).resolves({ events: [at(T0, resultLine({ pass: false }))] });
+        const logs = captureLogs();
+
+        // Act
+        const found = await readHookReport(new CloudWatchLogsClient({ region: "eu-west-1" }), GROUP, DEPLOYMENT, "BeforeAllowTraffic", {
+            createdAt: T0 - 30_000,
+            deadline: T0 + 20_000,
+            now: () => T0,
+            sleep: async () => undefined,
+            log: logs.log,
+            expectPass: true,
+        });
+
+        // Assess
+        expect(found).toBeUndefined();
+        expect(logs.events("hook-report.contradicts-codedeploy")).toHaveLength(1);
     });
 });

@@ -4,7 +4,7 @@ import {
     PutLifecycleEventHookExecutionStatusCommand,
     type GetDeploymentCommandOutput,
 } from "@aws-sdk/client-codedeploy";
-import { InvokeCommand, LambdaClient, type InvokeCommandOutput } from "@aws-sdk/client-lambda";
+import { GetFunctionConfigurationCommand, InvokeCommand, LambdaClient, type InvokeCommandOutput } from "@aws-sdk/client-lambda";
 import { mockClient } from "aws-sdk-client-mock";
 import type { WarmupSettings } from "../../hooks/contract";
 import { HookInputError } from "../../hooks/errors";
@@ -77,6 +77,7 @@ beforeEach(() => {
     lambdaMock.reset();
     codedeployMock.reset();
     codedeployMock.on(PutLifecycleEventHookExecutionStatusCommand).resolves({ $metadata: {} });
+    lambdaMock.on(GetFunctionConfigurationCommand).resolves({ State: "Active", LastUpdateStatus: "Successful" });
 });
 
 it("warms the deployment's target version and reports Succeeded once", async () => {
@@ -204,21 +205,21 @@ describe("when the deployment does not name the target version", () => {
         codedeployMock.on(GetDeploymentCommand).resolves(deployment(appSpec(undefined)));
     });
 
-    it("warms MANGUM_TARGET_VERSION and says so in the report", async () => {
+    it("reports Failed without warming MANGUM_TARGET_VERSION: the deployment was read and names no target", async () => {
         // Prepare
         answerInOrder(...healthyVersion("9"));
         const { handler } = setup({ MANGUM_TARGET_VERSION: "9" });
         // Act
         const result = await handler(event, context());
         // Assess
-        expect(lambdaMock.commandCalls(InvokeCommand)[0]!.args[0].input.Qualifier).toBe("9");
-        expect(statusReports()).toEqual(reported("Succeeded"));
-        expect(result.report?.notes).toEqual([
-            "the target version was not read from deployment d-EXAMPLE123 (the AppSpec of deployment d-EXAMPLE123 has no numeric Resources[0].*.Properties.TargetVersion); used MANGUM_TARGET_VERSION=9",
+        expect(lambdaMock.commandCalls(InvokeCommand)).toHaveLength(0);
+        expect(statusReports()).toEqual(reported("Failed"));
+        expect(result.reasons).toEqual([
+            "could not determine the version to warm: the AppSpec of deployment d-EXAMPLE123 has no numeric Resources[0].*.Properties.TargetVersion",
         ]);
     });
 
-    it("reports Failed without invoking anything when there is no fallback", async () => {
+    it("reports Failed without invoking anything when there is no fallback either", async () => {
         // Prepare
         const { handler } = setup();
         // Act
@@ -227,36 +228,84 @@ describe("when the deployment does not name the target version", () => {
         expect(lambdaMock.commandCalls(InvokeCommand)).toHaveLength(0);
         expect(statusReports()).toEqual(reported("Failed"));
         expect(result.reasons).toEqual([
-            "could not determine the version to warm: the AppSpec of deployment d-EXAMPLE123 has no numeric Resources[0].*.Properties.TargetVersion, and MANGUM_TARGET_VERSION is not set",
+            "could not determine the version to warm: the AppSpec of deployment d-EXAMPLE123 has no numeric Resources[0].*.Properties.TargetVersion",
         ]);
     });
 });
 
-it("falls back to MANGUM_TARGET_VERSION when GetDeployment fails", async () => {
-    // Prepare
-    codedeployMock.on(GetDeploymentCommand).rejects(Object.assign(new Error("User is not authorized"), { name: "AccessDeniedException", $metadata: { httpStatusCode: 403 } }));
-    answerInOrder(...healthyVersion("9"));
-    const { handler } = setup({ MANGUM_TARGET_VERSION: "9" });
-    // Act
-    const result = await handler(event, context());
-    // Assess
-    expect(codedeployMock.commandCalls(GetDeploymentCommand)).toHaveLength(1);
-    expect(statusReports()).toEqual(reported("Succeeded"));
-    expect(result.report?.notes).toEqual([
-        "the target version was not read from deployment d-EXAMPLE123 (GetDeployment failed: AccessDeniedException: User is not authorized); used MANGUM_TARGET_VERSION=9",
-    ]);
+describe("when GetDeployment fails", () => {
+    const accessDenied = Object.assign(new Error("User: arn:aws:sts::123456789012:assumed-role/shop-pre-traffic/shop-pre-traffic is not authorized to perform: codedeploy:GetDeployment"), {
+        name: "AccessDeniedException",
+        $metadata: { httpStatusCode: 400 },
+    });
+
+    it.each([
+        ["throttling", Object.assign(new Error("Rate exceeded"), { name: "ThrottlingException", $metadata: { httpStatusCode: 400 } })],
+        ["a 5xx", Object.assign(new Error("We encountered an internal error."), { name: "InternalFailure", $metadata: { httpStatusCode: 500 } })],
+        ["a network failure", Object.assign(new Error("socket hang up"), { name: "Error", code: "ECONNRESET" })],
+    ])("falls back to MANGUM_TARGET_VERSION on %s that outlasts its retries, and says so", async (_label, error) => {
+        // Prepare
+        codedeployMock.on(GetDeploymentCommand).rejects(error);
+        answerInOrder(...healthyVersion("9"));
+        let t = 1_767_225_600_000;
+        const { handler } = setup({ MANGUM_TARGET_VERSION: "9" }, { now: () => t, sleep: async (ms) => void (t += ms) });
+        // Act
+        const result = await handler(event, context());
+        // Assess
+        expect(codedeployMock.commandCalls(GetDeploymentCommand).length).toBeGreaterThan(1);
+        expect(lambdaMock.commandCalls(InvokeCommand)[0]!.args[0].input.Qualifier).toBe("9");
+        expect(statusReports()).toEqual(reported("Succeeded"));
+        expect(result.report?.notes).toEqual([
+            `the target version was not read from deployment d-EXAMPLE123 (GetDeployment failed: ${error.name}: ${error.message}); used MANGUM_TARGET_VERSION=9`,
+        ]);
+    });
+
+    it("reports Failed on AccessDenied, without the fallback and without retrying", async () => {
+        // Prepare
+        codedeployMock.on(GetDeploymentCommand).rejects(accessDenied);
+        answerInOrder(...healthyVersion("9"));
+        const { handler } = setup({ MANGUM_TARGET_VERSION: "9" });
+        // Act
+        const result = await handler(event, context());
+        // Assess
+        expect(codedeployMock.commandCalls(GetDeploymentCommand)).toHaveLength(1);
+        expect(lambdaMock.commandCalls(InvokeCommand)).toHaveLength(0);
+        expect(statusReports()).toEqual(reported("Failed"));
+        expect(result.reasons).toEqual([
+            `could not determine the version to warm: GetDeployment failed: AccessDeniedException: ${accessDenied.message} ` +
+                "(the hook's role needs codedeploy:GetDeployment on its deployment group; the hook does not warm a version it could not read from the deployment)",
+        ]);
+    });
+
+    it("reports Failed when the deployment does not exist", async () => {
+        // Prepare
+        codedeployMock
+            .on(GetDeploymentCommand)
+            .rejects(Object.assign(new Error("The deployment d-EXAMPLE123 could not be found."), { name: "DeploymentDoesNotExistException", $metadata: { httpStatusCode: 400 } }));
+        const { handler } = setup({ MANGUM_TARGET_VERSION: "9" });
+        // Act
+        const result = await handler(event, context());
+        // Assess
+        expect(lambdaMock.commandCalls(InvokeCommand)).toHaveLength(0);
+        expect(statusReports()).toEqual(reported("Failed"));
+        expect(result.reasons).toEqual([
+            "could not determine the version to warm: GetDeployment failed: DeploymentDoesNotExistException: The deployment d-EXAMPLE123 could not be found. " +
+                "(no such deployment: the hook runs as the BeforeAllowTraffic hook of a CodeDeploy deployment, not by hand)",
+        ]);
+    });
 });
 
-it("explains that a YAML AppSpec is not read", async () => {
+it("reports Failed on a YAML AppSpec, even with MANGUM_TARGET_VERSION set", async () => {
     // Prepare
     codedeployMock.on(GetDeploymentCommand).resolves(deployment("version: 0.0\nResources: []\n"));
-    const { handler } = setup();
+    const { handler } = setup({ MANGUM_TARGET_VERSION: "8" });
     // Act
     const result = await handler(event, context());
     // Assess
+    expect(lambdaMock.commandCalls(InvokeCommand)).toHaveLength(0);
     expect(statusReports()).toEqual(reported("Failed"));
     expect(result.reasons).toEqual([
-        "could not determine the version to warm: the AppSpec of deployment d-EXAMPLE123 is not JSON (this hook reads JSON AppSpecs, which the pulumi-mangum deployer sends; YAML is not supported), and MANGUM_TARGET_VERSION is not set",
+        "could not determine the version to warm: the AppSpec of deployment d-EXAMPLE123 is not JSON (the pulumi-mangum deployer sends JSON AppSpecs; YAML is not read)",
     ]);
 });
 
@@ -371,4 +420,111 @@ it("treats a lifecycle event already completed by an earlier attempt as reported
     // Assess
     expect(statusReports()).toHaveLength(1);
     expect(result.statusReported).toBe(true);
+});
+
+it("reports Failed when a reply says ok: false without naming a failed check, even with failOnCheckError off", async () => {
+    // Prepare: a helper that is not ok yet reports every check passed must not approve the deployment.
+    codedeployMock.on(GetDeploymentCommand).resolves(deployment(appSpec("8")));
+    const notOk = replyFixture("reply.cold-ok.json", { instanceId: ids[0]!, functionVersion: "8", ok: false });
+    answerInOrder(invokeOk(notOk), ...healthyVersion("8").slice(1));
+    const { handler } = setup({ MANGUM_WARMUP_CONFIG: JSON.stringify({ ...settings, failOnCheckError: false, minDistinct: 4 }) });
+    // Act
+    const result = await handler(event, context());
+    // Assess
+    expect(statusReports()).toEqual(reported("Failed"));
+    expect(result.reasons).toEqual([
+        `1 of 5 warm-up invocations answered ok: false without naming a failed check: mangum-warmup answered ok: false without a failed check (instance ${ids[0]!.slice(0, 8)}…)`,
+    ]);
+});
+
+describe("before warming, the version must be Active", () => {
+    /** A clock that moves only when the hook sleeps. */
+    function fakeTime() {
+        const clock = { t: 1_767_225_600_000 };
+        return { clock, now: () => clock.t, sleep: async (ms: number) => void (clock.t += ms) };
+    }
+
+    it("waits while a SnapStart version is Pending, then warms it", async () => {
+        // Prepare
+        codedeployMock.on(GetDeploymentCommand).resolves(deployment(appSpec("8")));
+        lambdaMock
+            .on(GetFunctionConfigurationCommand)
+            .resolvesOnce({ State: "Pending", StateReasonCode: "Creating", StateReason: "The function is being created." })
+            .resolvesOnce({ State: "Pending", StateReasonCode: "Creating", StateReason: "The function is being created." })
+            .resolves({ State: "Active" });
+        answerInOrder(...healthyVersion("8"));
+        const { now, sleep } = fakeTime();
+        const { handler } = setup({}, { now, sleep });
+        // Act
+        const result = await handler(event, context());
+        // Assess
+        expect(lambdaMock.commandCalls(GetFunctionConfigurationCommand).map((c) => c.args[0].input)).toEqual(
+            Array(3).fill({ FunctionName: "shop-api", Qualifier: "8" }),
+        );
+        expect(lambdaMock.commandCalls(InvokeCommand)).toHaveLength(5);
+        expect(statusReports()).toEqual(reported("Succeeded"));
+        expect(result.report?.notes).toEqual(["waited 1500 ms for version 8 to become Active"]);
+    });
+
+    it("reports Failed naming the state and Lambda's reason when the version is Failed, without invoking it", async () => {
+        // Prepare
+        codedeployMock.on(GetDeploymentCommand).resolves(deployment(appSpec("8")));
+        lambdaMock.on(GetFunctionConfigurationCommand).resolves({
+            State: "Failed",
+            StateReasonCode: "FunctionError",
+            StateReason: "SnapStart snapshot creation failed: Init error (Runtime.ExitError)",
+            LastUpdateStatus: "Failed",
+            LastUpdateStatusReasonCode: "FunctionError",
+            LastUpdateStatusReason: "Init error",
+        });
+        const { handler } = setup();
+        // Act
+        const result = await handler(event, context());
+        // Assess
+        expect(lambdaMock.commandCalls(InvokeCommand)).toHaveLength(0);
+        expect(statusReports()).toEqual(reported("Failed"));
+        expect(result.reasons).toEqual([
+            "version 8 of shop-api is Failed, so Lambda will not run it: FunctionError: SnapStart snapshot creation failed: Init error (Runtime.ExitError); " +
+                "LastUpdateStatus Failed: FunctionError: Init error. Fix the cause and publish a new version.",
+        ]);
+    });
+
+    it("reports Failed within its budget when the version stays Pending", async () => {
+        // Prepare: 20 s of hook time; the wait must leave the hold, 2 s and the status reserve.
+        codedeployMock.on(GetDeploymentCommand).resolves(deployment(appSpec("8")));
+        lambdaMock.on(GetFunctionConfigurationCommand).resolves({ State: "Pending", StateReasonCode: "Creating", StateReason: "The function is being created." });
+        const { clock, now, sleep } = fakeTime();
+        const startedAt = clock.t;
+        const { handler } = setup({}, { now, sleep });
+        // Act
+        const result = await handler(event, context(20_000));
+        // Assess
+        expect(lambdaMock.commandCalls(InvokeCommand)).toHaveLength(0);
+        expect(statusReports()).toEqual(reported("Failed"));
+        expect(clock.t - startedAt).toBeLessThanOrEqual(20_000 - 250 - 3_000 - 400 - 2_000);
+        expect(result.reasons[0]).toMatch(
+            /^version 8 of shop-api did not become Active within 1\d s: its State is Pending \(Creating: The function is being created\)\. A SnapStart version stays Pending while Lambda takes its snapshot/,
+        );
+    });
+
+    it("wakes an Inactive version with one invocation, then waits for it", async () => {
+        // Prepare
+        codedeployMock.on(GetDeploymentCommand).resolves(deployment(appSpec("8")));
+        lambdaMock
+            .on(GetFunctionConfigurationCommand)
+            .resolvesOnce({ State: "Inactive", StateReasonCode: "Idle" })
+            .resolvesOnce({ State: "Pending", StateReasonCode: "Restoring" })
+            .resolves({ State: "Active" });
+        let n = 0;
+        const answers = [invokeFunctionError("SnapStartNotReadyException", "Lambda is initializing your function."), ...healthyVersion("8")];
+        lambdaMock.on(InvokeCommand).callsFake(async () => answers[Math.min(n++, answers.length - 1)]);
+        const { now, sleep } = fakeTime();
+        const { handler } = setup({}, { now, sleep });
+        // Act
+        const result = await handler(event, context());
+        // Assess
+        expect(lambdaMock.commandCalls(InvokeCommand)).toHaveLength(6);
+        expect(statusReports()).toEqual(reported("Succeeded"));
+        expect(result.report?.notes).toEqual(["waited 1500 ms for version 8 to become Active (it was Inactive)"]);
+    });
 });

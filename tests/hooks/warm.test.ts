@@ -49,6 +49,12 @@ describe("buildWarmupEvent", () => {
         expect(buildWarmupEvent(http, "pre-traffic", 312, "d-EXAMPLE123")).toEqual(fixture("http-event.healthz.json"));
     });
 
+    it("marks the http event with a requestContext no outside request can carry", () => {
+        // API Gateway and function URLs fill requestContext themselves; only a direct Invoke chooses it.
+        const event = buildWarmupEvent({ ...settings, mode: "http", path: "/healthz" }, "keep-warm", 300) as { requestContext: Record<string, unknown> };
+        expect([event.requestContext.apiId, event.requestContext.domainName]).toEqual(["pulumi-mangum-warmup", "warmup.pulumi-mangum.invalid"]);
+    });
+
     it("splits a query string off the configured path", () => {
         const event = buildWarmupEvent({ ...settings, mode: "http", path: "/healthz?deep=1" }, "keep-warm", 300) as Record<string, unknown>;
         expect([event.rawPath, event.rawQueryString]).toEqual(["/healthz", "deep=1"]);
@@ -223,6 +229,111 @@ describe("runWarmup", () => {
                 message: "mangum-warmup rejected the warm-up request: unsupported warm-up protocol version 99 (this helper speaks 1)",
             },
         ]);
+    });
+
+    it("counts a reply with ok: false that names no failed check as a failed environment", async () => {
+        // Prepare
+        const notOk = replyFixture("reply.cold-ok.json", { instanceId: ids[1]!, functionVersion: "7", ok: false });
+        answerInOrder(invokeOk(replyFixture("reply.cold-ok.json", { instanceId: ids[0]!, functionVersion: "7" })), invokeOk(notOk));
+        const two = { ...settings, concurrency: 2, minDistinct: 1, failOnCheckError: false };
+        // Act
+        const report = await runWarmup(lambda, target, two, options());
+        // Assess
+        expect(report).toMatchObject({ succeeded: 1, distinctEnvironments: 1 });
+        expect(report.errors).toEqual([
+            { invocation: 1, instanceId: ids[1], kind: "not-ok", message: `mangum-warmup answered ok: false without a failed check (instance ${ids[1]!.slice(0, 8)}…)` },
+        ]);
+        expect(judge(report, two).pass).toBe(false);
+    });
+
+    it("cuts and redacts the app's error text where it enters the report", async () => {
+        // Prepare: a helper that echoes a connection string, 50 KB long.
+        const error = `OperationalError: could not connect to postgresql://app:Hq5vT8wRz@db.internal:5432/shop ${"detail ".repeat(7_000)}`;
+        answerInOrder(
+            invokeOk(replyFixture("reply.db-failed.json", { instanceId: ids[0]!, functionVersion: "7", checks: { db: { ok: false, ms: 5, error } } })),
+            invokeFunctionError("RuntimeError", `password=Pw9xK2mQz ${"x".repeat(50_000)}`),
+        );
+        // Act
+        const report = await runWarmup(lambda, target, { ...settings, concurrency: 2, minDistinct: 1 }, options());
+        // Assess
+        const text = JSON.stringify(report);
+        expect(text).not.toContain("Hq5vT8wRz");
+        expect(text).not.toContain("Pw9xK2mQz");
+        expect(report.checks.db!.errors[0]).toMatch(/^OperationalError: could not connect to postgresql:\/\/app:\*\*\*@db\.internal:5432\/shop detail .*… \(\d+ more characters cut\) \(instance a0000000…\)$/);
+        expect(text.length).toBeLessThan(10_000);
+    });
+
+    describe("distinct even under throttling", () => {
+        /** A reply from `id` that the SDK got only on its second attempt (Lambda throttled the first). */
+        function retriedReply(id: string): InvokeCommandOutput {
+            const output = invokeOk(replyFixture("reply.cold-ok.json", { instanceId: id, functionVersion: "7" }));
+            return { ...output, $metadata: { ...output.$metadata, attempts: 2, totalRetryDelay: 812 } };
+        }
+
+        it("tops up with invocations held at once when a retried one landed on a freed environment, and passes", async () => {
+            // Prepare: the fifth invocation was throttled, retried, and answered from environment 0.
+            answerInOrder(...okReplies("7", ids.slice(0, 4)), retriedReply(ids[0]!), ...okReplies("7", ids));
+            // Act
+            const report = await runWarmup(lambda, target, settings, options());
+            // Assess
+            expect(lambdaMock.commandCalls(InvokeCommand)).toHaveLength(10);
+            expect(report).toMatchObject({ requested: 10, succeeded: 10, distinctEnvironments: 5, retried: 1, topUps: 5 });
+            expect(report.notes).toEqual(["Lambda throttled or the client retried 1 of the invocations; 5 more were sent at once so that distinct environments answer (5 did)"]);
+            expect(judge(report, settings)).toEqual({ pass: true, reasons: [] });
+        });
+
+        it("forgives a throttle that outlasted the retries once the top-up brought the environments", async () => {
+            // Prepare
+            const throttle = Object.assign(new Error("Rate Exceeded."), { name: "TooManyRequestsException", $metadata: { httpStatusCode: 429 } });
+            let n = 0;
+            const answers = okReplies("7", ids);
+            lambdaMock.on(InvokeCommand).callsFake(async () => {
+                n += 1;
+                if (n === 5) throw throttle;
+                return answers[n <= 4 ? n - 1 : n - 6]!;
+            });
+            // Act
+            const report = await runWarmup(lambda, target, settings, options());
+            // Assess
+            expect(report).toMatchObject({ requested: 10, distinctEnvironments: 5, topUps: 5 });
+            expect(report.errors.map((e) => e.kind)).toEqual(["throttled"]);
+            expect(judge(report, settings).pass).toBe(true);
+        });
+
+        it("says throttling, not a short hold, when the top-ups cannot make up for it", async () => {
+            // Prepare: every wave answers from the same four environments.
+            answerInOrder(...okReplies("7", ids.slice(0, 4)), retriedReply(ids[0]!), ...okReplies("7", [...ids.slice(0, 4), ids[0]!]));
+            // Act
+            const report = await runWarmup(lambda, target, settings, options());
+            // Assess
+            expect(report).toMatchObject({ requested: 15, distinctEnvironments: 4, topUps: 10 });
+            expect(judge(report, settings).reasons).toEqual([
+                "only 4 distinct execution environments answered; 5 required (warmup.minDistinct): Lambda throttled an invocation, and a retry lands on an environment another invocation has just freed; " +
+                    "10 more sent at once did not make up for it (raise the function's reserved concurrency or the account's concurrency, or lower warmup.concurrency)",
+            ]);
+        });
+
+        it("says so when no time is left for a top-up", async () => {
+            // Prepare
+            answerInOrder(...okReplies("7", ids.slice(0, 4)), retriedReply(ids[0]!));
+            // Act
+            const report = await runWarmup(lambda, target, settings, options({ deadline: Date.now() + 900 }));
+            // Assess
+            expect(lambdaMock.commandCalls(InvokeCommand)).toHaveLength(5);
+            expect(report.topUps).toBe(0);
+            expect(report.notes[0]).toMatch(/^no time was left for a top-up after 1 throttled or retried invocation \(\d+ ms left\)$/);
+            expect(judge(report, settings).reasons[0]).toMatch(/^only 4 distinct execution environments answered; 5 required \(warmup.minDistinct\): Lambda throttled an invocation/);
+        });
+
+        it("sends no top-up when nothing was throttled: a short hold is another cause", async () => {
+            // Prepare
+            answerInOrder(...okReplies("7", [ids[0]!, ids[1]!, ids[0]!, ids[1]!, ids[2]!]));
+            // Act
+            const report = await runWarmup(lambda, target, settings, options());
+            // Assess
+            expect(lambdaMock.commandCalls(InvokeCommand)).toHaveLength(5);
+            expect(judge(report, settings).reasons).toEqual(["only 3 distinct execution environments answered; 5 required (warmup.minDistinct)"]);
+        });
     });
 
     it("fails when another version than the targeted one answers", async () => {
