@@ -32,6 +32,9 @@ case "$task" in
     pm_ensure_venv
     pm_ensure_postgres
     pm_ensure_rie
+    # tests/engine drives the real Pulumi CLI: built once per machine (~5–9 min), then cached.
+    source "$ROOT/scripts/pulumi-cli.sh"
+    pm_ensure_pulumi_cli
     mkdir -p .test-results
     jest_rc=0 py_rc=0
     node_modules/.bin/jest --ci --json --outputFile=.test-results/jest.json "$@" || jest_rc=$?
@@ -45,7 +48,15 @@ case "$task" in
     pm_ensure_venv
     pm_ensure_postgres
     pm_ensure_rie
-    node bin/rehearsal/bin/rehearse.js "$@"
+    if [ "${1:-}" = "--engine" ]; then
+      # The real Pulumi engine against the local AWS (docs/engine.md); builds the CLI once per machine.
+      shift
+      source "$ROOT/scripts/pulumi-cli.sh"
+      pm_ensure_pulumi_cli
+      node bin/rehearsal/bin/rehearse-engine.js "$@"
+    else
+      node bin/rehearsal/bin/rehearse.js "$@"
+    fi
     ;;
   bench)
     build

@@ -5,7 +5,8 @@
  * engine's own `Resources:` summary, what the stand-ins saw, and wall time.
  *
  * Options: --keep (keep the work directory: backend, state file, logs),
- * --verbose (echo the engine's whole output).
+ * --verbose (echo the engine's whole output), --yaml (the same stack as a
+ * Pulumi YAML program, MangumFunction served as a component plugin).
  * Exit code 0 when every step behaved as the design says, 1 otherwise.
  */
 import { PrerequisiteError } from "../scenarios/stage";
@@ -48,12 +49,18 @@ async function main(): Promise<number> {
     const argv = process.argv.slice(2);
     const keep = argv.includes("--keep");
     const verbose = argv.includes("--verbose");
-    for (const a of argv) if (a !== "--keep" && a !== "--verbose") throw new Error(`unknown option ${a} (known: --keep, --verbose)`);
+    const language = argv.includes("--yaml") ? "yaml" : "typescript";
+    for (const a of argv) if (!["--keep", "--verbose", "--yaml"].includes(a)) throw new Error(`unknown option ${a} (known: --keep, --verbose, --yaml)`);
     const t0 = performance.now();
-    out(bold("pulumi-mangum on the real Pulumi engine, against a local slice of AWS"));
-    const rig = await EngineRig.start({ keepWorkDir: keep, onOutput: verbose ? (s) => process.stdout.write(dim(s)) : undefined });
+    out(bold(`pulumi-mangum on the real Pulumi engine, against a local slice of AWS (${language === "yaml" ? "a Pulumi YAML program" : "a TypeScript program"})`));
+    const rig = await EngineRig.start({ language, keepWorkDir: keep, onOutput: verbose ? (s) => process.stdout.write(dim(s)) : undefined });
     out(dim(`work directory ${rig.workDir}; local AWS at ${rig.aws.endpoint}`));
     let reports: StepReport[] = [];
+    // Ctrl-C: stop the local AWS (its emulators and PostgreSQL) before leaving, never orphan them.
+    process.once("SIGINT", () => {
+        out(red("interrupted: stopping the local AWS"));
+        void rig.stop().finally(() => process.exit(130));
+    });
     try {
         reports = await runLifecycle(rig, print);
     } finally {
