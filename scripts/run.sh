@@ -48,14 +48,21 @@ case "$task" in
     pm_ensure_venv
     pm_ensure_postgres
     pm_ensure_rie
-    if [ "${1:-}" = "--engine" ]; then
-      # The real Pulumi engine against the local AWS (docs/engine.md); builds the CLI once per machine.
-      shift
+    # --quick anywhere on the line: the hook-level rehearsal (docs/rehearsal.md), about half a minute.
+    # (`npm run rehearse --quick`, without `--`, reaches us only as npm_config_quick: honour it too.)
+    quick=0 rest=()
+    [ "${npm_config_quick:-}" = "true" ] && quick=1
+    for a in "$@"; do
+      if [ "$a" = "--quick" ]; then quick=1; else rest+=("$a"); fi
+    done
+    if [ "$quick" -eq 1 ]; then
+      node bin/rehearsal/bin/rehearse.js ${rest[@]+"${rest[@]}"}
+    else
+      # The default: the real Pulumi engine against the local AWS (docs/engine.md), IAM enforced with the
+      # policies the engine creates. Builds the CLI once per machine (a progress line while it builds).
       source "$ROOT/scripts/pulumi-cli.sh"
       pm_ensure_pulumi_cli
-      node bin/rehearsal/bin/rehearse-engine.js "$@"
-    else
-      node bin/rehearsal/bin/rehearse.js "$@"
+      node bin/rehearsal/bin/rehearse-engine.js ${rest[@]+"${rest[@]}"}
     fi
     ;;
   bench)

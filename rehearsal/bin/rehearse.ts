@@ -1,5 +1,6 @@
 /**
- * `npm run rehearse`: a whole deploy of the embedded app on this machine, with
+ * `npm run rehearse -- --quick`: the hook-level rehearsal (the default
+ * `npm run rehearse` runs the real engine, rehearse-engine.ts): a whole deploy of the embedded app on this machine, with
  * the real emulator, the real bundled hooks and a real PostgreSQL, in about a
  * minute. Shows what a cold start costs the app and what the pre-traffic
  * warm-up saves, then proves that a broken version never gets traffic. Every

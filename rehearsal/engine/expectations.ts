@@ -14,6 +14,22 @@ export function checkLifecycle(reports: StepReport[]): string[] {
         if (!cond) problems.push(what);
     };
     const deploy = (r: StepReport | undefined) => (r ? r.facts.deployerCalls.filter((c) => c.resource === "app-deploy") : []);
+    const iamDenials = (): void => {
+        // IAM: every call a role of the component made was evaluated with the policies the engine created, and none
+        // may be denied: a denial here is a call AWS would refuse.
+        for (const r of reports) {
+            expect(r.facts.iam.denied === 0, `${r.step.label}: IAM denied ${r.facts.iam.denied} call(s) AWS would deny too: ${r.facts.iam.denials.join("; ")}`);
+        }
+        expect(reports.reduce((n, r) => n + r.facts.iam.evaluated, 0) > 0, "IAM evaluated no call: the stand-ins are not enforcing the engine's policies");
+    };
+
+    // The lifecycle stops when the first deploy or the new version fails: say why, not every step after it.
+    const stopped = reports.find((r, i) => i < 2 && !r.step.ok);
+    if (stopped) {
+        problems.push(`${stopped.step.label} failed, so the lifecycle stopped there (every later step needs it): ${stopped.step.error ?? ""}`);
+        iamDenials();
+        return problems;
+    }
 
     const v1 = at(0);
     expect(v1?.step.ok === true, `up v1 failed: ${v1?.step.error ?? "not run"}`);
@@ -62,6 +78,8 @@ export function checkLifecycle(reports: StepReport[]): string[] {
     const preview = at(8);
     const changed = Object.entries(preview?.step.changes ?? {}).filter(([k, n]) => k !== "same" && n > 0);
     expect(preview?.step.ok === true && changed.length === 0, `after refresh a preview must show no changes (got ${JSON.stringify(preview?.step.changes)})`);
+
+    iamDenials();
 
     const destroy = at(9);
     expect(destroy?.step.ok === true, `destroy failed: ${destroy?.step.error ?? "not run"}`);

@@ -43,6 +43,11 @@ export interface StepFacts {
     keepWarmInvocations: number;
     /** Resources left in the local AWS after the step, by type. */
     resourcesByType: Record<string, number>;
+    /**
+     * IAM during the step: calls a role of the component made (a hook's request, CodeDeploy's own calls, Lambda's
+     * log delivery), evaluated with the policies the engine created; those denied, as `ROLE: ACTION on RESOURCE`.
+     */
+    iam: { evaluated: number; denied: number; outside: number; denials: string[] };
     /** The engine's state after the step: `type::name` → the resource's saved inputs and outputs. */
     state: Record<string, { id?: string; inputs: Record<string, unknown>; outputs: Record<string, unknown> }>;
 }
@@ -59,6 +64,7 @@ interface Marks {
     invocations: number;
     records: number;
     firings: number;
+    iamCalls: number;
     deployments: Set<string>;
 }
 
@@ -68,6 +74,7 @@ function marks(rig: EngineRig): Marks {
         invocations: rig.aws.invocations.length,
         records: rig.aws.lambda.records.length,
         firings: rig.aws.firings.length,
+        iamCalls: rig.aws.iam.calls.length,
         deployments: new Set(rig.aws.codedeploy.deployments.keys()),
     };
 }
@@ -103,6 +110,8 @@ export async function userRequests(rig: EngineRig, alias: string, n: number): Pr
     const served: Record<string, number> = {};
     if (!fn || !rig.aws.lambda.listAliases(fn).some((a) => a.Name === alias)) return served;
     for (let i = 0; i < n; i++) {
+        // Users come through the front door: AWS authorizes them by the function URL's resource-based policy.
+        rig.aws.iam.recordOutside("lambda", "Invoke", "users");
         const out = await rig.aws.lambda.invoke(fn, alias, Buffer.from(JSON.stringify(httpEvent("/"))));
         served[out.version] = (served[out.version] ?? 0) + 1;
     }
@@ -125,6 +134,13 @@ async function facts(rig: EngineRig, since: Marks, requests: number): Promise<St
         const name = r.urn.split("::").pop() ?? r.urn;
         state[`${r.type}::${name}`] = { id: r.id, inputs: r.inputs ?? {}, outputs: r.outputs ?? {} };
     }
+    const calls = rig.aws.iam.calls.slice(since.iamCalls);
+    const iam: StepFacts["iam"] = {
+        evaluated: calls.filter((c) => !c.outside).length,
+        denied: calls.filter((c) => !c.allowed).length,
+        outside: calls.filter((c) => c.outside).length,
+        denials: calls.filter((c) => !c.allowed).map((c) => `${c.caller}: ${c.denied?.action ?? `${c.service}:${c.operation}`} on ${c.denied?.resource ?? "?"}`),
+    };
     const resourcesByType: Record<string, number> = {};
     for (const r of rig.aws.resources()) {
         const short = r.type.split(":").pop() ?? r.type;
@@ -142,6 +158,7 @@ async function facts(rig: EngineRig, since: Marks, requests: number): Promise<St
         // are the ones that reached the alias while the hook was running, i.e. all alias hits of the step.
         keepWarmInvocations: keepWarm ? newRecords.filter((r) => r.functionName === fn && r.qualifier === rig.release.aliasName).length : 0,
         resourcesByType,
+        iam,
         state,
     };
 }
@@ -156,14 +173,20 @@ async function step(rig: EngineRig, report: Reporter, run: () => Promise<EngineS
     return r;
 }
 
-/** Runs the whole lifecycle on `rig` and returns every step's report (it does not stop at a failed step). */
+/**
+ * Runs the lifecycle on `rig` and returns every step's report. It stops when
+ * the first deploy or the new version fails (every later step needs them, as
+ * in the hook-level rehearsal); any later step runs whatever happened before.
+ */
 export async function runLifecycle(rig: EngineRig, report: Reporter = () => undefined): Promise<StepReport[]> {
     const out: StepReport[] = [];
     rig.release.appRelease = "v1";
     out.push(await step(rig, report, () => rig.up("1. up v1: first deploy"), 10));
+    if (!out[0]?.step.ok) return out;
 
     rig.release.appRelease = "v2";
     out.push(await step(rig, report, () => rig.up("2. up v2: pre-traffic warm-up, then a canary shift"), 10));
+    if (!out[1]?.step.ok) return out;
 
     rig.release.appRelease = "v3";
     rig.release.database = "missing_db";

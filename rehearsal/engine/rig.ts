@@ -13,6 +13,7 @@ import { execFile } from "node:child_process";
 import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
+import * as pulumi from "@pulumi/pulumi";
 import { LocalWorkspace, PulumiCommand, type Stack } from "@pulumi/pulumi/automation";
 import { MangumFunction } from "../../components/mangumFunction";
 import type { MangumFunctionArgs } from "../../components/args";
@@ -51,6 +52,15 @@ export interface EngineRigOptions {
     /** Warm-up concurrency of the program (default 3: a shared 2-core machine runs 3 Python environments comfortably). */
     warmupConcurrency?: number;
     keepWorkDir?: boolean;
+    /**
+     * `ROLE/SID`: the program drops that statement from the role's inline
+     * policies (a stack transformation on aws.iam.RolePolicy, as a user's
+     * program could), so the engine creates the component's policies without
+     * it: what AWS would deny without that grant. ROLE is the role's logical
+     * name (e.g. `app-deployer-role`; the engine auto-names it
+     * `app-deployer-role-<7 hex>`). TypeScript programs only.
+     */
+    dropStatement?: string;
     onEvent?: (event: { event: string; [field: string]: unknown }) => void;
     /** Every line the engine prints. */
     onOutput?: (text: string) => void;
@@ -160,13 +170,55 @@ export function resourcesSummary(output: string): string[] {
 }
 
 function errorLines(output: string): string {
-    const lines = output.split("\n");
+    // A hook's error payload carries the bundle's minified stack trace: noise next to its errorMessage
+    // (--verbose still shows the engine's whole output).
+    const lines = output.replace(/,"stackTrace":\[(?:"(?:[^"\\]|\\.)*",?)*\]/g, "").split("\n");
     const i = lines.findIndex((l) => /^\s*error:/.test(l));
     return i < 0 ? output.slice(-2000) : lines.slice(i, i + 12).join("\n");
 }
 
+/** A `--drop-statement` that names no role or statement the program creates, or is not ROLE/SID. */
+export class DropStatementError extends Error {
+    override readonly name = "DropStatementError";
+}
+
+/** `ROLE/SID` → its parts; refuses anything else. */
+export function parseRoleSid(spec: string): { role: string; sid: string } {
+    const slash = spec.lastIndexOf("/");
+    if (slash <= 0 || slash === spec.length - 1) throw new DropStatementError(`--drop-statement takes ROLE/SID, e.g. app-deployer-role/ReadAliases; got ${JSON.stringify(spec)}`);
+    return { role: spec.slice(0, slash), sid: spec.slice(slash + 1) };
+}
+
+/**
+ * A stack transformation that takes statement SID out of the inline policies
+ * of role ROLE. The role is matched on its physical name once the engine knows
+ * it (the RolePolicy's `role` input is the role's id, i.e. its name:
+ * aws_iam_role's id is the role name), so the edit happens during `up`;
+ * `seen` records each role matched and whether the statement was found.
+ */
+export function dropStatementTransformation(spec: string, seen: { roles: Set<string>; dropped: number }): pulumi.ResourceTransformation {
+    const { role, sid } = parseRoleSid(spec);
+    const auto = new RegExp(`^${role.replace(/[.*+?^${}()|[\]\\]/g, "\\$&")}-[0-9a-f]{7}$`);
+    return (args) => {
+        if (args.type !== "aws:iam/rolePolicy:RolePolicy") return undefined;
+        const policy = pulumi.all([args.props.role, args.props.policy]).apply(([roleName, raw]) => {
+            const name = String(roleName);
+            if (name !== role && !auto.test(name)) return raw as string;
+            seen.roles.add(name);
+            const doc = JSON.parse(String(raw)) as { Statement: { Sid?: string }[] | { Sid?: string } };
+            const statements = Array.isArray(doc.Statement) ? doc.Statement : [doc.Statement];
+            const kept = statements.filter((st) => st.Sid !== sid);
+            seen.dropped += statements.length - kept.length;
+            return JSON.stringify({ ...doc, Statement: kept });
+        });
+        return { props: { ...args.props, policy }, opts: args.opts };
+    };
+}
+
 export class EngineRig {
     readonly release: Release = { appRelease: "v1", aliasName: "live", holdMs: [250, 400] };
+    /** With `dropStatement`: the roles it matched and how many statements it took out (0 means the Sid named nothing). */
+    readonly dropped = { roles: new Set<string>(), dropped: 0 };
 
     private constructor(
         readonly root: string,
@@ -180,6 +232,10 @@ export class EngineRig {
     static async start(options: EngineRigOptions = {}): Promise<EngineRig> {
         const paths = resolvePaths();
         const root = paths.root;
+        if (options.dropStatement !== undefined) {
+            parseRoleSid(options.dropStatement);
+            if (options.language === "yaml") throw new DropStatementError("--drop-statement works on the TypeScript program only");
+        }
         const plugin = path.join(root, "bin", "rehearsal", "provider", "plugin.js");
         if (!fs.existsSync(plugin)) throw new PrerequisiteError(`the compiled local aws provider (${plugin}): npm run build`);
         const pulumi = await ensurePulumiCli(root);
@@ -284,6 +340,8 @@ export class EngineRig {
             keepWarm: [{ schedule: "rate(1 minute)", concurrency: 2 }],
             tags: { project: "pulumi-mangum-rehearsal" },
         };
+        // Registered per run: each `up` runs the program afresh, with a new stack resource.
+        if (this.options.dropStatement !== undefined) pulumi.runtime.registerStackTransformation(dropStatementTransformation(this.options.dropStatement, this.dropped));
         const app = new MangumFunction(COMPONENT, args);
         return { version: app.version, aliasArn: app.aliasArn, url: app.url, deployment: app.deployment, functionName: app.function.name };
     }

@@ -149,15 +149,44 @@ export class Principals {
     private readonly byArn = new Map<string, Principal>();
     private readonly outsiders = new Map<string, OutsideCaller>();
 
+    /**
+     * Bumped on every change of a role or its policies: the {@link Authorizer}
+     * drops its cached decisions when it sees a new generation.
+     */
+    private changes = 0;
+
     static fromRoles(roles: RoleSpec[]): Principals {
         const principals = new Principals();
         for (const role of roles) principals.addRole(role);
         return principals;
     }
 
+    get generation(): number {
+        return this.changes;
+    }
+
     /** Registers a role; its policies are resolved now, so a bad document fails here, as IAM would refuse it. */
     addRole(role: RoleSpec): void {
         if (this.roles.has(role.arn)) throw new Error(`role ${role.arn} is registered twice`);
+        this.putRole(role);
+    }
+
+    /**
+     * Creates or replaces a role as IAM stores it (CreateRole, PutRolePolicy,
+     * DeleteRolePolicy, AttachRolePolicy, DetachRolePolicy,
+     * UpdateAssumeRolePolicy all end here with the role's whole new shape).
+     * Its policies are resolved now, so a bad document fails here and changes
+     * nothing. Sessions that already exist see the new policies on their next
+     * call: IAM evaluates a role session's request against the role's policies
+     * as they are at request time, not as they were when the session was made
+     * (IAM user guide, "Revoking IAM role temporary security credentials":
+     * revoking works by putting a deny policy on the role, which then applies
+     * to every current session). IAM is eventually consistent (IAM user guide,
+     * "Troubleshoot IAM", troubleshoot_general_eventual-consistency: changes
+     * take time to become visible everywhere); that delay is not modelled
+     * here: a change applies to the next call.
+     */
+    putRole(role: RoleSpec): void {
         const policies: EffectivePolicy[] = [
             ...role.inlinePolicies.map((p) => ({ id: `inline:${role.name}/${p.name}`, document: p.document })),
             ...role.managedPolicyArns.map((arn) => ({ id: arn, document: managedPolicyDocument(arn) })),
@@ -169,6 +198,32 @@ export class Principals {
         }
         this.roles.set(role.arn, role);
         this.resolved.set(role.arn, policies);
+        for (const session of this.byArn.values()) if (session.roleArn === role.arn) session.policies = policies;
+        this.changes += 1;
+    }
+
+    /**
+     * DeleteRole: the role goes, and so do the permissions of its sessions
+     * (their later calls are evaluated with no policy, so denied). The sessions
+     * stay known by their keys, so such a call is denied in AWS's words rather
+     * than refused as an unknown key; a role created again under the same name
+     * gets new sessions.
+     */
+    removeRole(arnOrName: string): void {
+        const role = this.roles.get(arnOrName) ?? [...this.roles.values()].find((r) => r.name === arnOrName);
+        if (!role) return;
+        this.roles.delete(role.arn);
+        this.resolved.delete(role.arn);
+        for (const [arn, session] of [...this.byArn]) {
+            if (session.roleArn !== role.arn) continue;
+            session.policies = [];
+            this.byArn.delete(arn);
+        }
+        this.changes += 1;
+    }
+
+    hasRole(arnOrName: string): boolean {
+        return this.roles.has(arnOrName) || [...this.roles.values()].some((r) => r.name === arnOrName);
     }
 
     role(arnOrName: string): RoleSpec {
@@ -225,6 +280,7 @@ export class Principals {
         return this.byKey.get(accessKeyId) ?? [...this.outsiders.values()].find((o) => o.accessKeyId === accessKeyId);
     }
 
+    /** A session by its ARN; a session of a deleted role is no longer found (its calls are denied). */
     principal(arn: string): Principal | undefined {
         return this.byArn.get(arn);
     }
@@ -291,15 +347,24 @@ function globalContext(principal: Principal, extra: Record<string, string | stri
 
 /**
  * Decides requests for the principals of one registry. Results are cached per
- * (principal, action, resource, context): policies do not change during a run.
+ * (principal, action, resource, context) until a role or policy changes
+ * ({@link Principals.generation}): the local `aws` provider changes policies
+ * while the engine runs.
  */
 export class Authorizer {
     private readonly cache = new Map<string, Promise<AuthorizationResult>>();
     private readonly wildcardOnly = new Map<string, Promise<boolean>>();
+    private cachedGeneration: number;
 
-    constructor(readonly principals: Principals) {}
+    constructor(readonly principals: Principals) {
+        this.cachedGeneration = principals.generation;
+    }
 
     authorize(principalArn: string, action: string, resourceArn: string, context: Record<string, string | string[]> = {}, options: AuthorizeOptions = {}): Promise<AuthorizationResult> {
+        if (this.principals.generation !== this.cachedGeneration) {
+            this.cache.clear();
+            this.cachedGeneration = this.principals.generation;
+        }
         const key = JSON.stringify([principalArn, action, resourceArn, context, options.scopedDespiteReference === true]);
         let pending = this.cache.get(key);
         if (!pending) {

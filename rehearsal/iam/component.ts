@@ -92,6 +92,10 @@ export interface ComponentModel {
     keepWarm: KeepWarmModel[];
     /** The warm-up settings the hooks get (MANGUM_WARMUP_CONFIG), as the component renders them. */
     warmup: WarmupSettings;
+    /** Log metric filters the component created (the cold-start metric), for the CloudWatch stand-in. */
+    metricFilters: { logGroupName: string; filterPattern: string; namespace: string; metricName: string; value: number }[];
+    /** CloudWatch alarms the component created, by name. */
+    metricAlarms: { name: string; namespace: string; metricName: string; statistic: string; period: number; evaluationPeriods: number; threshold: number; comparisonOperator: string }[];
     /** The arguments the component was given. */
     args: Record<string, unknown>;
 }
@@ -323,10 +327,30 @@ function readModel(registered: Registered[], options: RehearsalComponentOptions)
     if (!hookWithSettings) throw new Error(`no hook function carries ${WARMUP_CONFIG_ENV}`);
     const warmup = parseJson<WarmupSettings>(hookWithSettings.environment[WARMUP_CONFIG_ENV], WARMUP_CONFIG_ENV);
 
+    const metricFilters = ofType("aws:cloudwatch/logMetricFilter:LogMetricFilter").map((f) => ({
+        logGroupName: String(f.inputs.logGroupName),
+        filterPattern: String(f.inputs.pattern),
+        namespace: String(f.inputs.metricTransformation?.namespace),
+        metricName: String(f.inputs.metricTransformation?.name),
+        value: Number(f.inputs.metricTransformation?.value ?? 1),
+    }));
+    const metricAlarms = ofType("aws:cloudwatch/metricAlarm:MetricAlarm").map((a) => ({
+        name: String(a.state.name ?? a.name),
+        namespace: String(a.inputs.namespace),
+        metricName: String(a.inputs.metricName),
+        statistic: String(a.inputs.statistic),
+        period: Number(a.inputs.period),
+        evaluationPeriods: Number(a.inputs.evaluationPeriods),
+        threshold: Number(a.inputs.threshold),
+        comparisonOperator: String(a.inputs.comparisonOperator),
+    }));
+
     return {
         name: COMPONENT_NAME,
         roles,
         functions,
+        metricFilters,
+        metricAlarms,
         alias: { name: String(aliasInputs.name), functionName: String(aliasInputs.functionName), description: String(aliasInputs.description ?? "") },
         invocations,
         ...(deploymentGroup ? { deploymentGroup } : {}),

@@ -90,6 +90,16 @@ export class IamGate {
         return caller;
     }
 
+    /**
+     * Records a call made from outside the component's roles without going
+     * through a stand-in's HTTP side (the provider's Invocation with the stack's
+     * credentials, EventBridge delivering a schedule, a user's request): counted
+     * apart, never evaluated.
+     */
+    recordOutside(service: Service, operation: string, caller: string): void {
+        this.calls.push({ at: Date.now(), service, operation, caller, outside: true, allowed: true, checks: [] });
+    }
+
     /** Authorizes an HTTP request to a stand-in; throws {@link IamDenied} when IAM would refuse it. */
     async enforce(headers: IncomingHttpHeaders, service: Service, operation: string, params: Params, lookup: Lookup = {}): Promise<void> {
         const caller = this.callerOf(headers);

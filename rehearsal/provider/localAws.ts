@@ -16,6 +16,19 @@
  * Resource semantics follow the Terraform AWS provider that Pulumi's AWS
  * provider bridges; each handler cites the function of
  * hashicorp/terraform-provider-aws whose behaviour it reproduces.
+ *
+ * IAM is enforced with the policies the engine created: every Role,
+ * RolePolicy and RolePolicyAttachment the engine creates, updates or deletes
+ * is stored and re-registered with the IAM registry (rehearsal/iam,
+ * `Principals.putRole`), so a policy created or changed after its role takes
+ * effect for the next call, as in IAM. The Lambda, CodeDeploy and Logs
+ * stand-ins share one `IamGate`: each function runs as its execution role
+ * (`role`, its log group from `loggingConfig.logGroup`), CodeDeploy as the
+ * deployment group's `serviceRoleArn` (with its `alarmConfiguration` and
+ * `triggerConfigurations`), and every call a hook or CodeDeploy makes is
+ * authorized, denied in AWS's shapes. The stack's own calls (the
+ * Invocation's invoke) and EventBridge's deliveries are counted as outside
+ * callers.
  */
 import { createHash, randomBytes, randomUUID } from "node:crypto";
 import { execFileSync } from "node:child_process";
@@ -23,7 +36,9 @@ import * as fs from "node:fs";
 import type * as http from "node:http";
 import * as path from "node:path";
 import { createLogger, type Logger } from "../../hooks/log";
-import { CodeDeployStandIn } from "../codedeploy/service";
+import { CodeDeployApiError, CodeDeployStandIn } from "../codedeploy/service";
+import { PolicyResolutionError, Principals, type PolicyDocument, type RoleSpec } from "../iam/authorize";
+import { IamGate } from "../iam/gate";
 import type { TrafficRouting } from "../codedeploy/traffic";
 import { ACCOUNT, LambdaApiError, LambdaStandIn, REGION, functionArn, parseFunctionName, type FunctionConfig } from "../lambda/service";
 import { LogsStandIn } from "../logs/service";
@@ -131,7 +146,7 @@ export class LocalAws extends LoopbackApi {
     private readonly records = new Map<string, Stored>();
     private scheduleTimer?: NodeJS.Timeout;
     private scheduleMinute = 0;
-    private readonly awsEnv: Record<string, string>;
+    private readonly standInEnv: Record<string, string>;
 
     private constructor(
         readonly options: LocalAwsOptions,
@@ -139,9 +154,11 @@ export class LocalAws extends LoopbackApi {
         readonly codedeploy: CodeDeployStandIn,
         readonly logs: LogsStandIn,
         readonly log: Logger,
+        /** The IAM enforcement point the stand-ins share; its report counts calls evaluated and denied per role. */
+        readonly iam: IamGate,
     ) {
         super();
-        this.awsEnv = {
+        this.standInEnv = {
             AWS_ACCESS_KEY_ID: "rehearsal",
             AWS_SECRET_ACCESS_KEY: "rehearsal",
             AWS_EC2_METADATA_DISABLED: "true",
@@ -160,6 +177,8 @@ export class LocalAws extends LoopbackApi {
             fs.appendFileSync(logFile, line + "\n");
             if (options.onEvent) options.onEvent(JSON.parse(line) as { event: string });
         });
+        // Roles are registered as the engine creates them (see syncIam); the gate starts empty.
+        const iam = new IamGate(new Principals());
         const lambda = new LambdaStandIn({
             rie: options.rie,
             python: options.python,
@@ -168,14 +187,15 @@ export class LocalAws extends LoopbackApi {
             baseEnv: {},
             idleTimeoutMs: options.idleTimeoutMs ?? 300_000,
             asyncRetryDelaysMs: [1000, 2000],
+            iam,
             log,
         });
         await lambda.start();
-        const codedeploy = new CodeDeployStandIn({ lambda, minuteMs: options.minuteMs ?? 1000, hookTimeoutMs: options.hookTimeoutMs ?? 120_000, log });
+        const codedeploy = new CodeDeployStandIn({ lambda, minuteMs: options.minuteMs ?? 1000, hookTimeoutMs: options.hookTimeoutMs ?? 120_000, iam, log });
         await codedeploy.start();
-        const logs = new LogsStandIn(() => lambda.logEvents);
+        const logs = new LogsStandIn(() => lambda.logEvents, iam);
         await logs.start();
-        const local = new LocalAws(options, lambda, codedeploy, logs, log);
+        const local = new LocalAws(options, lambda, codedeploy, logs, log, iam);
         try {
             await local.listen();
             local.restore();
@@ -196,6 +216,18 @@ export class LocalAws extends LoopbackApi {
         await this.logs.stop();
         await this.lambda.stop();
         await this.close();
+    }
+
+    /**
+     * What every function gets besides its own variables: the stand-ins' endpoints, and, for any other
+     * service, this control API as the SDK's global endpoint (AWS_ENDPOINT_URL; AWS SDKs and Tools reference
+     * guide, "Service-specific endpoints": a service's own AWS_ENDPOINT_URL_<SERVICE> wins over it). A call to
+     * a service with no stand-in here (e.g. CloudWatch metrics for warmup.traffic) then fails on loopback
+     * with "unknown control call" instead of ever reaching AWS. The execution role's session keys replace the
+     * placeholder keys (Lambda stand-in).
+     */
+    private get awsEnv(): Record<string, string> {
+        return { ...this.standInEnv, AWS_ENDPOINT_URL: `${this.endpoint}/no-stand-in-for-this-service` };
     }
 
     /** What a `pulumi` process needs to find this local AWS: the plugin reads it. */
@@ -276,6 +308,8 @@ export class LocalAws extends LoopbackApi {
                 firing.reason = "target function does not exist";
             } else {
                 const input = target.props.input !== undefined ? str(target.props.input) : JSON.stringify(scheduledEvent(str(rule.props.arn)));
+                // Authorized by the function's resource-based policy (checked above), not by a role of the component.
+                this.iam.recordOutside("lambda", "Invoke", "events.amazonaws.com");
                 this.lambda.invokeAsync(name, qualifier, Buffer.from(input));
                 firing.delivered = true;
             }
@@ -331,18 +365,88 @@ export class LocalAws extends LoopbackApi {
     async create(type: ResourceType, name: string, inputs: Props): Promise<{ id: string; outs: Props }> {
         const { id, outs } = await this.createOne(type, name, inputs);
         this.records.set(key(type, id), { type, id, props: outs });
+        try {
+            this.syncIam(type, outs);
+        } catch (err) {
+            // IAM refused the document (PutRolePolicy / AttachRolePolicy failed): nothing is stored.
+            this.records.delete(key(type, id));
+            this.syncIam(type, outs);
+            throw err;
+        }
         return { id, outs };
     }
 
     async update(type: ResourceType, name: string, id: string, olds: Props, news: Props): Promise<Props> {
         const outs = await this.updateOne(type, name, id, olds, news);
+        const before = this.records.get(key(type, id));
         this.records.set(key(type, id), { type, id, props: outs });
+        try {
+            this.syncIam(type, outs, olds);
+        } catch (err) {
+            if (before) this.records.set(key(type, id), before);
+            this.syncIam(type, before?.props ?? olds);
+            throw err;
+        }
         return outs;
     }
 
     async delete(type: ResourceType, name: string, id: string, props: Props): Promise<void> {
         await this.deleteOne(type, name, id, props);
         this.records.delete(key(type, id));
+        this.syncIam(type, props);
+    }
+
+    // ------------------------------------------------------------ IAM
+
+    /**
+     * Re-registers the role a Role, RolePolicy or RolePolicyAttachment belongs
+     * to with the IAM registry, from what is stored now (or removes it when the
+     * role is gone): the next call of any of its sessions is evaluated with the
+     * role's policies as they are now. `olds` names the previous role when an
+     * update moved a policy to another one.
+     */
+    private syncIam(type: ResourceType, props: Props, olds?: Props): void {
+        if (type !== T.role && type !== T.rolePolicy && type !== T.rolePolicyAttachment) return;
+        const names = new Set([type === T.role ? str(props.name) : roleNameOf(str(props.role))]);
+        if (olds) names.add(type === T.role ? str(olds.name) : roleNameOf(str(olds.role)));
+        for (const roleName of names) {
+            if (!roleName) continue;
+            const spec = this.roleSpec(roleName);
+            if (!spec) {
+                this.iam.principals.removeRole(roleName);
+                continue;
+            }
+            try {
+                this.iam.principals.putRole(spec);
+            } catch (err) {
+                // IAM checks a document when it is put (PutRolePolicy: MalformedPolicyDocument; AttachRolePolicy of a policy
+                // that does not exist: NoSuchEntity; IAM API reference, PutRolePolicy and AttachRolePolicy "Errors").
+                if (err instanceof PolicyResolutionError) {
+                    throw new LocalAwsError(`${/not AWS-managed|not in the published/.test(err.message) ? "NoSuchEntity" : "MalformedPolicyDocument"}: ${err.message}`);
+                }
+                throw err;
+            }
+        }
+    }
+
+    /** A role as IAM holds it now: its trust policy, its inline policies (RolePolicy and the Role's own `inlinePolicies`) and its attached managed policies. */
+    private roleSpec(roleName: string): RoleSpec | undefined {
+        const role = this.findOne(T.role, (p) => p.name === roleName);
+        if (!role) return undefined;
+        const own = (role.props.inlinePolicies ?? []) as { name?: string; policy?: string }[];
+        const inlinePolicies = [
+            ...own.filter((p) => p.name && p.policy).map((p) => ({ name: str(p.name), document: policyDocument(p.policy, `inline policy ${str(p.name)} of role ${roleName}`) })),
+            ...this.resources(T.rolePolicy)
+                .filter((r) => roleNameOf(str(r.props.role)) === roleName)
+                .map((r) => ({ name: str(r.props.name), document: policyDocument(r.props.policy, `RolePolicy ${str(r.props.name)} of role ${roleName}`) })),
+        ];
+        const managedPolicyArns = [
+            ...((role.props.managedPolicyArns ?? []) as string[]),
+            ...this.resources(T.rolePolicyAttachment)
+                .filter((r) => roleNameOf(str(r.props.role)) === roleName)
+                .map((r) => str(r.props.policyArn)),
+        ];
+        return { name: roleName, arn: str(role.props.arn), trustPolicy: policyDocument(role.props.assumeRolePolicy, `the trust policy of role ${roleName}`), inlinePolicies, managedPolicyArns };
     }
 
     /** Refresh: what AWS holds now; `null` props when the resource is gone (the engine then drops it). */
@@ -626,6 +730,9 @@ export class LocalAws extends LoopbackApi {
             memoryMb: num(inputs.memorySize, 128),
             // Unreserved functions share the account's pool; the rehearsal caps them at 10 environments.
             concurrency: reserved >= 0 ? reserved : 10,
+            // The execution role: the function runs as a session of it, and its policies decide the function's calls.
+            roleArn: str(inputs.role),
+            logGroup,
         };
     }
 
@@ -685,6 +792,8 @@ export class LocalAws extends LoopbackApi {
             event = JSON.parse(payload) as Record<string, unknown>;
         }
         const started = Date.now();
+        // The provider invokes with the stack's own credentials: a caller outside the component's roles.
+        this.iam.recordOutside("lambda", "Invoke", "stack");
         const seen: InvocationSeen = { resourceName, action, functionName: fnName, event, ok: false, ms: 0 };
         this.invocations.push(seen);
         this.log.info("invocation.started", { resourceName, action, functionName: fnName });
@@ -761,18 +870,38 @@ export class LocalAws extends LoopbackApi {
         if (!appRecord) throw new LocalAwsError(`creating CodeDeploy Deployment Group: ApplicationDoesNotExistException: No application found for name: ${app}`);
         const role = this.findOne(T.role, (p) => p.arn === inputs.serviceRoleArn);
         if (!role) throw new LocalAwsError(`creating CodeDeploy Deployment Group: InvalidRoleException: Cannot assume role provided.`);
-        this.registerGroup(inputs);
+        try {
+            this.registerGroup(inputs);
+        } catch (err) {
+            // CreateDeploymentGroup refuses a service role CodeDeploy cannot assume (InvalidRoleException).
+            throw new LocalAwsError(`creating CodeDeploy Deployment Group: ${err instanceof CodeDeployApiError ? err.type : "InvalidRoleException"}: ${(err as Error).message}`);
+        }
         const id = randomUUID();
         return { id, outs: { ...inputs, arn: arnOf.cdGroup(app, str(inputs.deploymentGroupName)), computePlatform: appRecord.props.computePlatform, deploymentGroupId: id, tagsAll: inputs.tags ?? {} } };
     }
 
+    /**
+     * The group as CodeDeploy runs it: acting as its service role, reading its
+     * alarms (only while `alarmConfiguration.enabled`; CodeDeploy API reference,
+     * AlarmConfiguration: "enabled", "ignorePollAlarmFailure") and publishing
+     * to its trigger topics (TriggerConfig: triggerName, triggerTargetArn,
+     * triggerEvents). Inputs as aws_codedeploy_deployment_group names them
+     * (alarm_configuration, trigger_configuration).
+     */
     private registerGroup(inputs: Props): void {
         const rollback = inputs.autoRollbackConfiguration as { enabled?: boolean } | undefined;
+        const alarmConfig = inputs.alarmConfiguration as { alarms?: string[]; enabled?: boolean; ignorePollAlarmFailure?: boolean } | undefined;
+        const triggers = (inputs.triggerConfigurations ?? []) as { triggerName?: string; triggerTargetArn?: string; triggerEvents?: string[] }[];
+        const serviceRoleArn = str(inputs.serviceRoleArn);
         this.codedeploy.registerDeploymentGroup({
             applicationName: str(inputs.appName),
             deploymentGroupName: str(inputs.deploymentGroupName),
             deploymentConfigName: str(inputs.deploymentConfigName) || "CodeDeployDefault.LambdaAllAtOnce",
             autoRollback: rollback?.enabled === true,
+            ...(serviceRoleArn ? { serviceRoleArn } : {}),
+            alarms: alarmConfig?.enabled === true ? (alarmConfig.alarms ?? []).map(str) : [],
+            ignorePollAlarmFailure: alarmConfig?.ignorePollAlarmFailure === true,
+            triggers: triggers.map((t) => ({ triggerName: str(t.triggerName), triggerTargetArn: str(t.triggerTargetArn), triggerEvents: (t.triggerEvents ?? []).map(str) })),
         });
     }
 
@@ -861,6 +990,8 @@ export class LocalAws extends LoopbackApi {
         if (!fs.existsSync(file)) return;
         const state = JSON.parse(fs.readFileSync(file, "utf8")) as StateFile;
         for (const r of state.records) this.records.set(key(r.type, r.id), r);
+        // Roles first: functions and deployment groups assume them.
+        for (const r of state.records) if (r.type === T.role) this.syncIam(T.role, r.props);
         for (const [fnName, saved] of Object.entries(state.functions)) {
             const env = (config: FunctionConfig): FunctionConfig => ({ ...config, env: { ...config.env, ...this.awsEnv } });
             // PublishVersion snapshots into versions/<fn>/<n>, where the saved snapshots are: move them
@@ -892,6 +1023,26 @@ export class LocalAws extends LoopbackApi {
 
 function key(type: string, id: string): string {
     return `${type}|${id}`;
+}
+
+/**
+ * A stored policy document (a JSON string, as aws.iam.RolePolicy's `policy` and
+ * Role's `assumeRolePolicy` arrive) parsed; IAM refuses a document that is not
+ * JSON or has no Statement (MalformedPolicyDocument).
+ */
+function policyDocument(raw: unknown, what: string): PolicyDocument {
+    let doc: unknown = raw;
+    if (typeof raw === "string") {
+        try {
+            doc = JSON.parse(raw);
+        } catch {
+            throw new LocalAwsError(`MalformedPolicyDocument: ${what} is not JSON`);
+        }
+    }
+    if (doc === null || typeof doc !== "object" || (doc as { Statement?: unknown }).Statement === undefined) {
+        throw new LocalAwsError(`MalformedPolicyDocument: ${what} has no Statement`);
+    }
+    return doc as PolicyDocument;
 }
 
 /** A role given by name, id or ARN → its name. */

@@ -11,6 +11,7 @@ import * as os from "node:os";
 import * as path from "node:path";
 import { promisify } from "node:util";
 import { freePort, releasePort } from "./net";
+import { exitOnTermination } from "./signals";
 
 const run = promisify(execFile);
 
@@ -54,6 +55,8 @@ export async function startPostgres(root: string): Promise<Postgres> {
     }
     // A server left running after we exit would hold the port and the temp dir forever.
     process.on("exit", stopSync);
+    // SIGTERM/SIGHUP (jest ending a worker) skip "exit" listeners unless turned into an exit.
+    exitOnTermination();
     const url = (database = "postgres"): string => `postgresql://postgres:${password}@127.0.0.1:${port}/${database}`;
     return {
         port,

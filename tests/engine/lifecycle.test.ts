@@ -89,6 +89,24 @@ describe("a stack's life on the real engine against the local AWS", () => {
         expect(step(6).facts.keepWarmInvocations).toBeGreaterThan(0);
     });
 
+    test("IAM: every role the engine created had its calls evaluated with the engine's policies, and none was denied", () => {
+        expect(reports.map((r) => [r.step.label, r.facts.iam.denials])).toEqual(reports.map((r) => [r.step.label, []]));
+        const byRole = Object.fromEntries(rig!.aws.iam.summary().byRole.map((r) => [r.role.replace(/-[0-9a-f]{7}$/, ""), r]));
+        // The app's role: Lambda's log delivery; the hooks' roles: their API calls; CodeDeploy's: its own calls (alias, hooks).
+        expect(Object.keys(byRole).sort()).toEqual(["app-codedeploy-role", "app-deployer-role", "app-keep-warm-role", "app-pre-traffic-role", "app-role"]);
+        for (const r of Object.values(byRole)) expect(r).toMatchObject({ evaluated: expect.any(Number), denied: 0 });
+        for (const r of Object.values(byRole)) expect(r.evaluated).toBeGreaterThan(0);
+        expect(rig!.aws.iam.summary().denied).toBe(0);
+    });
+
+    test("IAM follows the engine's policy updates: after the alias rename, keep-warm warms prod with the policy the engine updated", () => {
+        const keepWarmPolicy = Object.entries(step(5).facts.state).find(([k, v]) => k.startsWith("aws:iam/rolePolicy:RolePolicy::") && /keep-warm/.test(String(v.inputs.role)))?.[1];
+        expect(String(keepWarmPolicy?.inputs.policy)).toContain(":prod");
+        expect(String(keepWarmPolicy?.inputs.policy)).not.toContain(":live");
+        expect(step(6).facts.iam).toMatchObject({ denied: 0 });
+        expect(step(6).facts.iam.evaluated).toBeGreaterThan(0);
+    });
+
     test("destroy: the deployer gets tf.action delete, and nothing is left in the local AWS or the state", () => {
         expect(step(9).facts.deployerCalls.filter((c) => c.resource === "app-deploy").map((c) => c.action)).toEqual(["delete"]);
         expect(step(9).facts.resourcesByType).toEqual({});

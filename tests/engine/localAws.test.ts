@@ -109,7 +109,7 @@ test("a schedule reaches its Lambda target only with the events.amazonaws.com pe
 });
 
 test("DeleteRole refuses while an inline policy remains", async () => {
-    await aws!.create(T.rolePolicy, "rp", { name: "p", role: "r", policy: "{}" });
+    await aws!.create(T.rolePolicy, "rp", { name: "p", role: "r", policy: JSON.stringify({ Version: "2012-10-17", Statement: [{ Effect: "Allow", Action: "lambda:GetAlias", Resource: "*" }] }) });
     await expect(aws!.delete(T.role, "r", "r", { name: "r" })).rejects.toThrow("DeleteConflict: Cannot delete entity, must delete policies first.");
 });
 
@@ -122,3 +122,59 @@ test("an archive entry that escapes the package is refused, and nothing is writt
     expect(aws!.lambda.hasFunction("h")).toBe(false);
 });
 
+
+describe("IAM from what the engine created: roles and policies stored, enforced for the function's calls", () => {
+    const FN_ARN = "arn:aws:lambda:us-east-1:000000000000:function:f";
+    const readAliases = JSON.stringify({ Version: "2012-10-17", Statement: [{ Sid: "ReadAliases", Effect: "Allow", Action: ["lambda:GetAlias"], Resource: [FN_ARN] }] });
+    const getAlias = () => aws!.iam.authorizeAs(aws!.lambda.sessionOf("f")!, "lambda", "GetAlias", { FunctionName: "f", Name: "live" });
+
+    test("the function runs as its role; a RolePolicy created after it allows its next call, an update and a delete take the grant away", async () => {
+        await fn(aws!, "f", "one");
+        expect(aws!.lambda.sessionOf("f")?.arn).toBe("arn:aws:sts::000000000000:assumed-role/r/f");
+        await expect(getAlias()).rejects.toThrow(
+            `User: arn:aws:sts::000000000000:assumed-role/r/f is not authorized to perform: lambda:GetAlias on resource: ${FN_ARN} because no identity-based policy allows the lambda:GetAlias action`,
+        );
+
+        const created = await aws!.create(T.rolePolicy, "rp", { name: "p", role: "r", policy: readAliases });
+        await expect(getAlias()).resolves.toMatchObject({ allowed: true });
+
+        const updated = await aws!.update(T.rolePolicy, "rp", created.id, created.outs, { ...created.outs, policy: readAliases.replace(FN_ARN, `${FN_ARN}:live`) });
+        await expect(getAlias()).rejects.toThrow(/is not authorized to perform: lambda:GetAlias/);
+
+        await aws!.update(T.rolePolicy, "rp", created.id, updated, { ...updated, policy: readAliases });
+        await expect(getAlias()).resolves.toMatchObject({ allowed: true });
+        await aws!.delete(T.rolePolicy, "rp", created.id, { ...updated, policy: readAliases });
+        await expect(getAlias()).rejects.toThrow(/is not authorized to perform: lambda:GetAlias/);
+        expect(aws!.iam.summary()).toMatchObject({ evaluated: 5, denied: 3 });
+    });
+
+    test("IAM refuses a policy that is not JSON or has no Statement: the create fails and nothing is stored", async () => {
+        await expect(aws!.create(T.rolePolicy, "bad", { name: "bad", role: "r", policy: "{not json" })).rejects.toThrow("MalformedPolicyDocument: RolePolicy bad of role r is not JSON");
+        await expect(aws!.create(T.rolePolicy, "bad", { name: "bad", role: "r", policy: "{}" })).rejects.toThrow("MalformedPolicyDocument: RolePolicy bad of role r has no Statement");
+        expect(aws!.resources(T.rolePolicy)).toEqual([]);
+    });
+
+    test("an attached managed policy is evaluated from its published document; one that is not AWS-managed is refused (NoSuchEntity)", async () => {
+        await fn(aws!, "f", "one");
+        await aws!.create(T.rolePolicyAttachment, "ro", { role: "r", policyArn: "arn:aws:iam::aws:policy/AWSLambda_ReadOnlyAccess" });
+        await expect(getAlias()).resolves.toMatchObject({ allowed: true });
+        await expect(aws!.create(T.rolePolicyAttachment, "mine", { role: "r", policyArn: "arn:aws:iam::000000000000:policy/mine" })).rejects.toThrow(/^NoSuchEntity: managed policy arn:aws:iam::000000000000:policy\/mine is not AWS-managed/);
+        expect(aws!.resources(T.rolePolicyAttachment).map((r) => r.props.policyArn)).toEqual(["arn:aws:iam::aws:policy/AWSLambda_ReadOnlyAccess"]);
+    });
+
+    test("a function's SDK calls to a service without a stand-in go to loopback (AWS_ENDPOINT_URL), never to AWS", async () => {
+        await fn(aws!, "f", "one");
+        const env = aws!.lambda.functionConfig("f").env ?? {};
+        expect(env.AWS_ENDPOINT_URL).toBe(`${aws!.endpoint}/no-stand-in-for-this-service`);
+        expect(env.AWS_ENDPOINT_URL).toMatch(/^http:\/\/127\.0\.0\.1:\d+\//);
+        expect(env.AWS_ENDPOINT_URL_LAMBDA).toBe(aws!.lambda.endpoint);
+    });
+
+    test("a restarted LocalAws restores the roles with their policies before the functions that run as them", async () => {
+        await fn(aws!, "f", "one");
+        await aws!.create(T.rolePolicy, "rp", { name: "p", role: "r", policy: readAliases });
+        await aws!.stop();
+        aws = await start();
+        await expect(getAlias()).resolves.toMatchObject({ allowed: true });
+    });
+});
