@@ -18,14 +18,8 @@ import { PrerequisiteError } from "../scenarios/stage";
 import { DropStatementError, EngineRig } from "../engine/rig";
 import { runLifecycle, type StepReport } from "../engine/lifecycle";
 import { checkLifecycle } from "../engine/expectations";
+import { bold, dim, green, out, red } from "../support/terminal";
 
-const tty = process.stdout.isTTY === true;
-const paint = (code: string) => (text: string) => (tty ? `\x1b[${code}m${text}\x1b[0m` : text);
-const dim = paint("2");
-const bold = paint("1");
-const green = paint("32");
-const red = paint("31");
-const out = (line = ""): void => void process.stdout.write(line + "\n");
 
 function print(r: StepReport): void {
     const { step, facts } = r;

@@ -17,15 +17,8 @@ import { PolicyMutationError, compose, parseDropStatement, type PolicyMutation }
 import { PrerequisiteError, Stage, ALIAS, APP, type DeployerOutcome, type StageEvent } from "../scenarios/stage";
 import { burst, deployVersion, measureColdWarm, sampleCanary, warmupFacts, type CanaryFacts, type DeployFacts, type WarmupFacts } from "../scenarios/scenario";
 import { max, median, ms } from "../support/stats";
+import { bold, dim, green, out, red } from "../support/terminal";
 
-const tty = process.stdout.isTTY === true;
-const paint = (code: string) => (text: string) => (tty ? `\x1b[${code}m${text}\x1b[0m` : text);
-const dim = paint("2");
-const bold = paint("1");
-const green = paint("32");
-const red = paint("31");
-
-const out = (line = ""): void => void process.stdout.write(line + "\n");
 
 /** Set on Ctrl-C: requests in flight then fail, and only the signal handler may end the process. */
 let interrupted = false;
