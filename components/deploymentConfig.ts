@@ -8,7 +8,20 @@
  */
 import type * as aws from "@pulumi/aws";
 
-export type TrafficShiftType = "AllAtOnce" | "Canary" | "Linear";
+/** How CodeDeploy moves traffic. */
+export const TrafficShiftType = {
+    AllAtOnce: "AllAtOnce",
+    Canary: "Canary",
+    Linear: "Linear",
+} as const;
+export type TrafficShiftType = (typeof TrafficShiftType)[keyof typeof TrafficShiftType];
+
+/** Whether a config is one of CodeDeploy's own or needs a DeploymentConfig resource. */
+export const DeploymentConfigKind = {
+    Predefined: "predefined",
+    Custom: "custom",
+} as const;
+export type DeploymentConfigKind = (typeof DeploymentConfigKind)[keyof typeof DeploymentConfigKind];
 
 interface Shape {
     type: TrafficShiftType;
@@ -16,6 +29,28 @@ interface Shape {
     percentage: number;
     /** Canary: minutes before the rest follows. Linear: minutes between steps. AllAtOnce: 0. */
     intervalMinutes: number;
+}
+
+/**
+ * A deployment config as `deployment.config` takes it, in every language. The `DeploymentConfig`
+ * constants and factories fill every field; other languages may write only what identifies it:
+ * `{ name: "CodeDeployDefault.LambdaLinear10PercentEvery1Minute" }` for a predefined one,
+ * `{ type: "Canary", percentage: 20, intervalMinutes: 3 }` for a custom one.
+ */
+export interface DeploymentConfigSpec {
+    /**
+     * `predefined` (by `name`) or `custom` (by `type`, `percentage`, `intervalMinutes`).
+     * @default "predefined" when `name` is given, else "custom"
+     */
+    readonly kind?: DeploymentConfigKind;
+    /** A predefined config's CodeDeploy name, e.g. `CodeDeployDefault.LambdaCanary10Percent5Minutes`. */
+    readonly name?: string;
+    /** `Canary` or `Linear` for a custom config; a predefined one's must match its name. */
+    readonly type?: TrafficShiftType;
+    /** Canary: share of traffic in the first step. Linear: share added every step. Integer 1-99 for a custom config. */
+    readonly percentage?: number;
+    /** Canary: minutes before the rest follows. Linear: minutes between steps. Integer 1-2880 for a custom config. */
+    readonly intervalMinutes?: number;
 }
 
 /** One of CodeDeploy's built-in Lambda configurations, referenced by name. */
@@ -31,7 +66,8 @@ export interface CustomDeploymentConfig extends Shape {
     readonly type: "Canary" | "Linear";
 }
 
-export type DeploymentConfigSpec = PredefinedDeploymentConfig | CustomDeploymentConfig;
+/** A config from the catalogue or a factory, every field filled: what the component builds from. */
+export type CanonicalDeploymentConfig = PredefinedDeploymentConfig | CustomDeploymentConfig;
 
 export interface TrafficShiftOptions {
     /** Integer percentage, 1–99. */
@@ -164,7 +200,7 @@ export function describeDeploymentConfig(config: Shape): string {
  */
 export function deploymentConfigArgs(spec: CustomDeploymentConfig, name?: string): aws.codedeploy.DeploymentConfigArgs {
     // Typed callers cannot pass a predefined config; JavaScript callers can.
-    const given = spec as DeploymentConfigSpec;
+    const given = spec as CanonicalDeploymentConfig;
     if (given.kind === "predefined") {
         throw new DeploymentConfigError(`deployment.config: ${given.name} is predefined by CodeDeploy and needs no DeploymentConfig resource`);
     }

@@ -32,6 +32,12 @@ export const RESOURCE_LESS_ACTIONS: Readonly<Record<string, string>> = Object.fr
         "Service Authorization Reference (Amazon EC2): no resource type; Lambda developer guide, configuration-vpc: only works if allowed on all resources",
     // Service Authorization Reference (Amazon EC2): no resource type for DescribeSubnets.
     "ec2:DescribeSubnets": "Service Authorization Reference (Amazon EC2): no resource type",
+    // Service Authorization Reference, "Actions, resources, and condition keys for Amazon CloudWatch": GetMetricData
+    // has no required resource type (its optional `dataset` type applies to OTLP datasets read with PromQL, not to
+    // classic metrics such as AWS/Lambda ConcurrentExecutions); the CloudWatch user guide's permissions reference
+    // (auth-and-access-control-cw) lists it with resource `*`. Read by the hooks for traffic-aware warm-ups.
+    "cloudwatch:GetMetricData":
+        "Service Authorization Reference (Amazon CloudWatch): no required resource type (dataset is optional, OTLP only); CloudWatch permissions reference: resource *",
 });
 
 export function statement(sid: string, actions: string[], resources: pulumi.Input<pulumi.Input<string>[]>, condition?: Condition): Statement {

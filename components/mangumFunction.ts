@@ -7,23 +7,111 @@ import { WARMUP_CONFIG_ENV } from "../hooks/contract";
 import { MangumFunctionArgs } from "./args";
 import { deploymentConfigArgs } from "./deploymentConfig";
 import { alarmArn, arnParts, assumeRolePolicy, Condition, exactArn, logStreamsArn, policyDocument, resourceLessStatement, statement, Statement } from "./iam";
+import { coldStartMetric, keepWarmTrafficStatements, readTrafficStatement, trafficSettings } from "./trafficWarmup";
 import { MangumArgsError, ResolvedSettings, validateMangumFunctionArgs } from "./validate";
 
 export const MANGUM_FUNCTION_TYPE = "pulumi-mangum:index:MangumFunction";
 
-/** What the deployer returns for one `pulumi up`; exported as the component's `deployment` output. */
+/** The component package's name: the npm name, which `pulumi package add` turns into every SDK's. */
+export const PACKAGE_NAME = "pulumi-mangum";
+
+/**
+ * Per-language names of the generated SDKs, added to the schema the plugin serves.
+ *
+ * The analyzer names the package after package.json (`@scope/name` → namespace `scope`,
+ * name `name`: `@pulumi/pulumi` cmd/run-plugin/run.js) and Python's code generator names
+ * the module `<namespace or "pulumi">_<name>` (pkg/codegen/python/gen.go `PyPack`), so
+ * "pulumi-mangum" would import as `pulumi_pulumi_mangum`. `language.python.packageName`
+ * overrides it (the same file, `generateModuleContextMap`). The type token stays
+ * `pulumi-mangum:index:MangumFunction`: existing stacks keep their URNs.
+ */
+export const SDK_LANGUAGE_OPTIONS = {
+    python: { packageName: "pulumi_mangum" },
+} as const;
+
+/**
+ * `pulumi package add` runs this package as a plugin (PulumiPlugin.yaml, `runtime: nodejs`):
+ * @pulumi/pulumi's run-plugin hosts every exported ComponentResource with its own
+ * ComponentProvider, whose schema comes from `generateSchema` in
+ * provider/experimental/schema.js, looked up on that module at each call. There is no option
+ * for language settings, so that one function is wrapped, for this package's schema only.
+ * tests/schema.test.ts asks a ComponentProvider for the schema as the plugin host does, so a
+ * change in @pulumi/pulumi that bypasses the wrapper fails there.
+ */
+function addSdkLanguageOptions(): void {
+    let schemaModule: { generateSchema?: (...args: unknown[]) => unknown; __pulumiMangum?: boolean };
+    try {
+        // Not `import`: the wrapper must replace the property on the module object itself.
+        // eslint-disable-next-line @typescript-eslint/no-require-imports
+        schemaModule = require("@pulumi/pulumi/provider/experimental/schema");
+    } catch {
+        return; // an @pulumi/pulumi without source-based components: nothing to name
+    }
+    const original = schemaModule.generateSchema;
+    if (typeof original !== "function" || schemaModule.__pulumiMangum) return;
+    schemaModule.generateSchema = (...args: unknown[]) => {
+        const schema = original(...args) as { name?: string; language?: Record<string, Record<string, unknown>> };
+        if (schema?.name !== PACKAGE_NAME) return schema;
+        const language = { ...(schema.language ?? {}) };
+        for (const [lang, options] of Object.entries(SDK_LANGUAGE_OPTIONS)) language[lang] = { ...(language[lang] ?? {}), ...options };
+        return { ...schema, language };
+    };
+    schemaModule.__pulumiMangum = true;
+}
+addSdkLanguageOptions();
+
+/** What became of a new version on one `pulumi up`. */
+export const DeploymentStatus = {
+    /** The alias serves the new version. */
+    Succeeded: "Succeeded",
+    /** CodeDeploy is still shifting traffic (the deployer stopped waiting). */
+    InProgress: "InProgress",
+    /** Nothing was shifted; `reason` says why. */
+    Skipped: "Skipped",
+} as const;
+export type DeploymentStatus = (typeof DeploymentStatus)[keyof typeof DeploymentStatus];
+
+/** Why a deployment was skipped. */
+export const DeploymentSkipReason = {
+    /** The component's deployer Invocation was deleted. */
+    Delete: "delete",
+    /** The alias already served the version. */
+    AlreadyLive: "already-live",
+} as const;
+export type DeploymentSkipReason = (typeof DeploymentSkipReason)[keyof typeof DeploymentSkipReason];
+
+/**
+ * What the deployer returns for one `pulumi up`; the component's `deployment` output. Fields
+ * marked optional are absent, or null in what the deployer wrote, when they do not apply
+ * (the schema has no "string or null").
+ */
 export interface DeploymentSummary {
-    deploymentId: string | null;
-    status: "Succeeded" | "InProgress" | "Skipped";
-    fromVersion: string | null;
+    /** The CodeDeploy deployment; absent without CodeDeploy or when nothing was deployed. */
+    deploymentId?: string;
+    status: DeploymentStatus;
+    /** The version the alias served before; absent on the first deploy. */
+    fromVersion?: string;
     toVersion: string;
-    /** The warm-up report of the new version (see docs/warmup-protocol.md), or null when none could be read. */
-    warmup: unknown;
+    /** The warm-up report of the new version (see docs/warmup-protocol.md); absent when none could be read. */
+    warmup?: Record<string, any>;
     /** One sentence on what happened. */
     message: string;
     /** Why nothing was shifted: the resource was deleted, or the alias already served the version. */
-    reason?: "delete" | "already-live";
+    reason?: DeploymentSkipReason;
 }
+
+/** The CodeDeploy application and deployment group of a component with deployments enabled. */
+export interface CodeDeployResources {
+    application: aws.codedeploy.Application;
+    deploymentGroup: aws.codedeploy.DeploymentGroup;
+}
+
+/**
+ * Resolved settings per component, kept off the instance: every class property is an output of
+ * the component package's schema, and these are TypeScript values (Outputs, archives) that no
+ * other language could read.
+ */
+const RESOLVED = new WeakMap<object, ResolvedSettings>();
 
 /** The hook functions the component deploys, each a small Node 24 function bundled at build time. */
 export interface MangumHooks {
@@ -48,9 +136,6 @@ const KEEP_WARM_TIMEOUT_S = 60;
  */
 export const ALIAS_MARKER = "moved between versions by pulumi-mangum";
 const ALIAS_DESCRIPTION = `Takes the traffic; ${ALIAS_MARKER}'s deployer.`;
-
-/** Default throttling of the HTTP API's `$default` stage when `httpApi` does not say. */
-const HTTP_API_DEFAULT_THROTTLING = { throttlingBurstLimit: 200, throttlingRateLimit: 100 };
 
 /**
  * `lambda:SourceFunctionArn` is in the request context of every call made
@@ -133,20 +218,23 @@ export class MangumFunction extends pulumi.ComponentResource {
     /** The alias that takes traffic (CodeDeploy moves it between versions). */
     public readonly alias!: aws.lambda.Alias;
     public readonly aliasArn!: pulumi.Output<string>;
-    /** The public URL (function URL or HTTP API endpoint); undefined when `http: false`. */
+    /** The public URL (function URL or HTTP API endpoint); undefined when `http: "none"`. */
     public readonly url!: pulumi.Output<string | undefined>;
     /** What the deployer did on this update: deployment id, status, versions and the warm-up report. */
     public readonly deployment!: pulumi.Output<DeploymentSummary>;
     public readonly hooks!: MangumHooks;
-    /** The CodeDeploy application and deployment group; absent when `deployment: false`. */
-    public readonly codedeploy?: { application: aws.codedeploy.Application; deploymentGroup: aws.codedeploy.DeploymentGroup };
-    /** The arguments with every default applied. */
-    public readonly settings!: ResolvedSettings;
+    /** The CodeDeploy application and deployment group; absent when `deployment.enabled` is false. */
+    public readonly codedeploy?: CodeDeployResources;
+
+    /** The arguments with every default applied (TypeScript only: not an output of the component). */
+    get settings(): ResolvedSettings {
+        return RESOLVED.get(this)!;
+    }
 
     constructor(name: string, args: MangumFunctionArgs, opts?: pulumi.ComponentResourceOptions) {
         // Validate before registering anything: bad input must not leave a half-created stack.
         const settings = validateMangumFunctionArgs(name, args);
-        const grantProblems = grantInputProblems(args);
+        const grantProblems = grantInputProblems(settings);
         if (grantProblems.length > 0) throw new MangumArgsError(name, grantProblems);
         const hookPaths = {
             deployer: hookBundlePath("deployer"),
@@ -154,9 +242,9 @@ export class MangumFunction extends pulumi.ComponentResource {
             keepWarm: settings.keepWarm.length > 0 ? hookBundlePath("keep-warm") : undefined,
         };
         super(MANGUM_FUNCTION_TYPE, name, {}, opts);
-        this.settings = settings;
+        RESOLVED.set(this, settings);
         const parent = { parent: this };
-        const tags = args.tags;
+        const tags = settings.tags;
 
         if (settings.http === "function-url" && settings.functionUrlAuth === "NONE" && settings.reservedConcurrency === undefined && pulumi.runtime.isDryRun()) {
             pulumi.log.warn(
@@ -185,25 +273,25 @@ export class MangumFunction extends pulumi.ComponentResource {
                 parent,
             ),
         ];
-        if (args.vpc) {
-            roleDeps.push(new aws.iam.RolePolicy(`${name}-role-vpc`, { role: role.id, policy: policyDocument(vpcStatements(logGroup.arn, args.vpc)) }, parent));
+        if (settings.vpc) {
+            roleDeps.push(new aws.iam.RolePolicy(`${name}-role-vpc`, { role: role.id, policy: policyDocument(vpcStatements(logGroup.arn, settings.vpc)) }, parent));
         }
-        (args.policies ?? []).forEach((p, i) => {
-            if (typeof p === "string" || pulumi.Output.isInstance(p)) {
-                roleDeps.push(new aws.iam.RolePolicyAttachment(`${name}-role-policy-${i}`, { role: role.name, policyArn: p as pulumi.Input<string> }, parent));
-            } else {
-                roleDeps.push(
-                    new aws.iam.RolePolicy(
-                        `${name}-role-inline-${i}`,
-                        { role: role.id, policy: pulumi.jsonStringify({ Version: "2012-10-17", Statement: [{ Effect: "Allow", ...p }] }) },
-                        parent,
-                    ),
-                );
-            }
-        });
+        // Resource names keep the index the grant had in `policies` (0.1's names), so upgrading moves nothing.
+        for (const { key, arn } of settings.policies.managed) {
+            roleDeps.push(new aws.iam.RolePolicyAttachment(`${name}-role-${key}`, { role: role.name, policyArn: arn }, parent));
+        }
+        for (const { key, statement: s } of settings.policies.statements) {
+            roleDeps.push(
+                new aws.iam.RolePolicy(
+                    `${name}-role-${key}`,
+                    { role: role.id, policy: pulumi.jsonStringify({ Version: "2012-10-17", Statement: [{ Effect: "Allow", ...s }] }) },
+                    parent,
+                ),
+            );
+        }
 
-        const code = typeof args.code === "string" ? new pulumi.asset.FileArchive(args.code) : args.code;
-        const environment = environmentBlock(args.environment);
+        const code = settings.code;
+        const environment = environmentBlock(settings.environment);
         const fn = new aws.lambda.Function(
             name,
             {
@@ -216,8 +304,8 @@ export class MangumFunction extends pulumi.ComponentResource {
                 timeout: settings.timeout,
                 publish: true,
                 ...(environment !== undefined ? { environment } : {}),
-                ...(args.vpc ? { vpcConfig: { subnetIds: args.vpc.subnetIds, securityGroupIds: args.vpc.securityGroupIds } } : {}),
-                ...(args.layers !== undefined ? { layers: args.layers } : {}),
+                ...(settings.vpc ? { vpcConfig: { subnetIds: settings.vpc.subnetIds, securityGroupIds: settings.vpc.securityGroupIds } } : {}),
+                ...(settings.layers !== undefined ? { layers: settings.layers } : {}),
                 ...(settings.reservedConcurrency !== undefined ? { reservedConcurrentExecutions: settings.reservedConcurrency } : {}),
                 ...(settings.snapStart ? { snapStart: { applyOn: "PublishedVersions" } } : {}),
                 loggingConfig: { logFormat: "JSON", logGroup: logGroup.name },
@@ -230,6 +318,8 @@ export class MangumFunction extends pulumi.ComponentResource {
         // Qualifier is authorized on the qualified ARN (Lambda developer guide, "Resources and conditions for
         // Lambda actions": Invoke takes Function, Function version or Function alias).
         const qualifiedArns = pulumi.interpolate`${fn.arn}:*`;
+        // Traffic-aware warm-up (issue 15, components/trafficWarmup.ts): the hooks size from the alias's peak.
+        const traffic = trafficSettings(settings.warmup.traffic, settings.reservedConcurrency);
         const warmupSettings: pulumi.Output<WarmupSettings> = pulumi.output(fn.name).apply((functionName) => ({
             functionName,
             alias: settings.aliasName,
@@ -240,6 +330,7 @@ export class MangumFunction extends pulumi.ComponentResource {
             ...(settings.warmup.path ? { path: settings.warmup.path } : {}),
             minDistinct: settings.warmup.minDistinct,
             failOnCheckError: settings.warmup.failOnCheckError,
+            ...(traffic !== undefined ? { traffic } : {}),
         }));
         // GetFunctionConfiguration(FunctionName, Qualifier=version) before warming a version (SnapStart versions
         // stay Pending for minutes). The Lambda developer guide's table and the Service Authorization Reference
@@ -277,6 +368,12 @@ export class MangumFunction extends pulumi.ComponentResource {
             return { fn, logs };
         };
         const warmupEnv = { [WARMUP_CONFIG_ENV]: pulumi.jsonStringify(warmupSettings) };
+        // The metric of user-facing cold starts, with traffic-aware warm-ups or the cold-start alarm.
+        const coldStartAlarm = settings.deployment ? settings.deployment.coldStartAlarm : ({ enabled: false } as const);
+        const coldStarts =
+            settings.warmup.traffic.enabled || coldStartAlarm.enabled
+                ? coldStartMetric(name, parent, { name: fn.name, logGroupName: logGroup.name, alias: settings.aliasName }, coldStartAlarm, tags)
+                : undefined;
 
         // ---- CodeDeploy --------------------------------------------------------
         let deploymentInput: pulumi.Output<unknown> = pulumi.output(null);
@@ -306,6 +403,7 @@ export class MangumFunction extends pulumi.ComponentResource {
 
             const preTrafficHook = hook("pre-traffic", hookPaths.preTraffic!, settings.warmup.timeoutSeconds, "Warms and checks a new version before CodeDeploy moves traffic to it.", [
                 waitForActive(),
+                ...(traffic !== undefined ? [readTrafficStatement()] : []),
                 statement("WarmNewVersion", ["lambda:InvokeFunction"], [qualifiedArns]),
                 // GetDeployment: Service Authorization Reference (AWS CodeDeploy) → deploymentgroup. For
                 // PutLifecycleEventHookExecutionStatus the reference lists no resource type, while CodeDeploy's own
@@ -326,6 +424,10 @@ export class MangumFunction extends pulumi.ComponentResource {
             // The alarms CodeDeploy watches, by name for the group and by ARN for the service role's DescribeAlarms.
             const alarmNames: pulumi.Input<string>[] = [];
             const alarmArns: pulumi.Input<string>[] = [];
+            if (coldStarts?.alarm) {
+                alarmNames.push(coldStarts.alarm.name);
+                alarmArns.push(coldStarts.alarm.arn);
+            }
             if (dep.errorAlarm) {
                 const alarm = new aws.cloudwatch.MetricAlarm(
                     `${name}-errors`,
@@ -347,7 +449,7 @@ export class MangumFunction extends pulumi.ComponentResource {
                 alarmNames.push(alarm.name);
                 alarmArns.push(alarm.arn);
             }
-            (args.deployment ? (args.deployment.alarms ?? []) : []).forEach((a, i) => {
+            dep.alarms.forEach((a, i) => {
                 // isInstance, not instanceof: a program's @pulumi/aws is often another copy than ours (a `file:`
                 // dependency always is), and isInstance compares the type token the copies share.
                 if (aws.cloudwatch.MetricAlarm.isInstance(a)) {
@@ -443,7 +545,10 @@ export class MangumFunction extends pulumi.ComponentResource {
                 beforeAllowTrafficLogGroup: preTrafficHook.logs.name,
                 ...(postTrafficFn ? { afterAllowTrafficHook: postTrafficFn.name } : {}),
                 ...(dep.postTraffic === "smoke" ? { afterAllowTrafficLogGroup: preTrafficHook.logs.name } : {}),
+                ...(coldStarts !== undefined ? { coldStartMetric: coldStarts.metric } : {}),
             });
+            // The deployer counts the deployment's user-facing cold starts into the `deployment` output.
+            if (coldStarts !== undefined) deployerStatements.push(readTrafficStatement());
         } else {
             // Without CodeDeploy the deployer moves the alias itself, after the warm-up passed; UpdateAlias is
             // authorized on the unqualified function ARN (Lambda developer guide; Service Authorization Reference).
@@ -522,6 +627,7 @@ export class MangumFunction extends pulumi.ComponentResource {
                 // Invoke with Qualifier=alias is authorized on the alias ARN (Lambda developer guide: Invoke takes
                 // Function alias): the alias only, what takes traffic, never a version.
                 statement("WarmAlias", ["lambda:InvokeFunction"], [alias.arn]),
+                ...(traffic !== undefined ? keepWarmTrafficStatements(fn.arn, qualifiedArns) : []),
             ], warmupEnv).fn;
             settings.keepWarm.forEach((k, i) => {
                 const rule = new aws.cloudwatch.EventRule(
@@ -575,7 +681,6 @@ export class MangumFunction extends pulumi.ComponentResource {
             // Default route throttling on the stage caps every route of the API below the account's regional limit
             // (API Gateway developer guide, "Throttling requests to your HTTP API"; provider: Stage
             // defaultRouteSettings.throttlingBurstLimit / throttlingRateLimit).
-            const httpApi = (settings as ResolvedSettings & { httpApi?: { throttlingBurstLimit?: number; throttlingRateLimit?: number } }).httpApi;
             new aws.apigatewayv2.Stage(
                 `${name}-api`,
                 {
@@ -583,8 +688,8 @@ export class MangumFunction extends pulumi.ComponentResource {
                     name: "$default",
                     autoDeploy: true,
                     defaultRouteSettings: {
-                        throttlingBurstLimit: httpApi?.throttlingBurstLimit ?? HTTP_API_DEFAULT_THROTTLING.throttlingBurstLimit,
-                        throttlingRateLimit: httpApi?.throttlingRateLimit ?? HTTP_API_DEFAULT_THROTTLING.throttlingRateLimit,
+                        throttlingBurstLimit: settings.httpApi.throttlingBurstLimit,
+                        throttlingRateLimit: settings.httpApi.throttlingRateLimit,
                     },
                     tags,
                 },
@@ -625,20 +730,20 @@ export class MangumFunction extends pulumi.ComponentResource {
  * checked here, before anything is registered; Outputs are checked once known
  * (exactArn, vpcStatements), failing the policy that would carry them.
  */
-export function grantInputProblems(args: MangumFunctionArgs): string[] {
+export function grantInputProblems(settings: ResolvedSettings): string[] {
     const problems: string[] = [];
     const wild = (v: unknown) => typeof v === "string" && (v.length === 0 || /[*?]/.test(v));
     const say = (field: string, v: unknown) =>
         problems.push(`${field} must name exactly one resource (no "*" or "?"), because it becomes an IAM grant; got ${JSON.stringify(v)}.`);
-    const d = args.deployment;
+    const d = settings.deployment;
     if (d) {
-        (d.triggers ?? []).forEach((t, i) => wild(t?.topicArn) && say(`deployment.triggers[${i}].topicArn`, t.topicArn));
-        (d.alarms ?? []).forEach((a, i) => wild(a) && say(`deployment.alarms[${i}]`, a));
+        d.triggers.forEach((t, i) => wild(t.topicArn) && say(`deployment.triggers[${i}].topicArn`, t.topicArn));
+        d.alarms.forEach((a, i) => wild(a) && say(`deployment.alarms[${i}]`, a));
         if (d.postTraffic && typeof d.postTraffic === "object" && wild(d.postTraffic.functionArn)) say("deployment.postTraffic.functionArn", d.postTraffic.functionArn);
     }
-    if (args.vpc) {
+    if (settings.vpc) {
         for (const field of ["subnetIds", "securityGroupIds"] as const) {
-            const ids = args.vpc[field];
+            const ids = settings.vpc[field];
             if (!Array.isArray(ids)) continue;
             ids.forEach((id, i) => {
                 if (typeof id === "string" && !/^[\w-]+$/.test(id)) {
@@ -656,7 +761,7 @@ export function grantInputProblems(args: MangumFunctionArgs): string[] {
  * those the Lambda developer guide lists for a VPC function ("Giving Lambda functions access to resources in an
  * Amazon VPC", configuration-vpc) and the managed policy v3 holds; each is conditioned on ONLY_LAMBDA_SERVICE.
  */
-function vpcStatements(logGroupArn: pulumi.Output<string>, vpc: NonNullable<MangumFunctionArgs["vpc"]>): Statement[] {
+function vpcStatements(logGroupArn: pulumi.Output<string>, vpc: NonNullable<ResolvedSettings["vpc"]>): Statement[] {
     const at = arnParts(logGroupArn);
     const ec2Arn = (suffix: string) => at.apply((p) => `arn:${p.partition}:ec2:${p.region}:${p.account}:${suffix}`);
     const each = (ids: pulumi.Input<pulumi.Input<string>[]>, type: string, field: string) =>

@@ -20,6 +20,7 @@ import * as fs from "fs";
 import {
     Architecture,
     DeploymentTrigger,
+    FunctionUrlAuth,
     HttpFrontDoor,
     KeepWarmSchedule,
     MangumFunctionArgs,
@@ -27,7 +28,8 @@ import {
     PYTHON_RUNTIMES,
     PythonRuntime,
 } from "./args";
-import { DEFAULT_DEPLOYMENT_CONFIG, DeploymentConfig, DeploymentConfigSpec, DeploymentConfigError } from "./deploymentConfig";
+import { CanonicalDeploymentConfig, DEFAULT_DEPLOYMENT_CONFIG, DeploymentConfig, DeploymentConfigError, PredefinedDeploymentConfig } from "./deploymentConfig";
+import { resolveColdStartAlarm, resolveTrafficWarmup, type ResolvedColdStartAlarm, type ResolvedTraffic } from "./trafficWarmup";
 
 /**
  * Thrown when `MangumFunctionArgs` (or the component's name) are invalid; `problems`
@@ -203,27 +205,51 @@ export interface ResolvedWarmup {
     minDistinct: number;
     failOnCheckError: boolean;
     timeoutSeconds: number;
+    /** Traffic-aware sizing (components/trafficWarmup.ts). */
+    traffic: ResolvedTraffic;
 }
 
 export interface ResolvedDeployment {
-    config: DeploymentConfigSpec;
+    config: CanonicalDeploymentConfig;
     /** The alarms to watch as given (names, Outputs or MetricAlarms), without the error alarm; tell them apart with `MetricAlarm.isInstance`. */
     alarms: Array<pulumi.Input<string> | aws.cloudwatch.MetricAlarm>;
     errorAlarm: false | { threshold: number; evaluationPeriods: number };
+    /** The alarm on user-facing cold starts (components/trafficWarmup.ts). */
+    coldStartAlarm: ResolvedColdStartAlarm;
     triggers: DeploymentTrigger[];
     postTraffic: PostTrafficCheck;
 }
 
-/** The arguments with every default applied; what the component builds from. */
+/** The app role's extra grants, each with the suffix of its resource name (`<name>-role-<key>`). */
+export interface ResolvedPolicies {
+    /** Managed policy ARNs: key `policy-<index in policies>`. */
+    managed: { key: string; arn: pulumi.Input<string> }[];
+    /** Inline statements: key `inline-<index in policies>` or `statement-<index in policyStatements>`. */
+    statements: { key: string; statement: Record<string, unknown> }[];
+}
+
+/**
+ * The arguments with every default applied; what the component builds from. Read once, as
+ * a snapshot of own data properties: the component never reads the arguments again (a
+ * Proxy or getter could answer differently the second time).
+ */
 export interface ResolvedSettings {
+    /** The code as an archive (a directory path becomes a FileArchive). */
+    code: pulumi.Input<pulumi.asset.Archive>;
     handler: string;
     runtime: PythonRuntime;
     architecture: Architecture;
     memorySize: number;
     timeout: number;
+    environment?: pulumi.Input<Record<string, pulumi.Input<string>>>;
+    vpc?: { subnetIds: pulumi.Input<pulumi.Input<string>[]>; securityGroupIds: pulumi.Input<pulumi.Input<string>[]> };
+    layers?: pulumi.Input<string>[];
+    policies: ResolvedPolicies;
+    tags?: pulumi.Input<Record<string, pulumi.Input<string>>>;
     aliasName: string;
+    /** `"none"` also when the program wrote `false`. */
     http: HttpFrontDoor;
-    functionUrlAuth: "NONE" | "AWS_IAM";
+    functionUrlAuth: FunctionUrlAuth;
     logRetentionDays: number;
     reservedConcurrency?: number;
     provisionedConcurrency?: number;
@@ -431,6 +457,7 @@ const TOP_LEVEL_FIELDS = [
     "vpc",
     "layers",
     "policies",
+    "policyStatements",
     "reservedConcurrency",
     "provisionedConcurrency",
     "snapStart",
@@ -761,10 +788,10 @@ function validateCode(code: unknown, problems: string[]): void {
     }
 }
 
-function validateEnvironment(env: unknown, problems: string[]): void {
-    if (env === undefined || isDeferred(env)) return;
+function resolveEnvironment(env: unknown, problems: string[]): ResolvedSettings["environment"] {
+    if (env === undefined || isDeferred(env)) return env as ResolvedSettings["environment"];
     const vars = readMap("environment", env, `a map of variable names to strings, e.g. { STAGE: "prod" }`, problems);
-    if (!vars) return;
+    if (!vars) return undefined;
     const list = capped(problems, "environment");
     const measured: Record<string, string> = {};
     let deferred = 0;
@@ -793,6 +820,7 @@ function validateEnvironment(env: unknown, problems: string[]): void {
                 `Lambda allows ${LIMITS.environmentBytes} (4 KB) in all: keep large values in Secrets Manager or SSM and pass their names.`,
         );
     }
+    return Object.fromEntries(vars) as Record<string, pulumi.Input<string>>;
 }
 
 /** A `Record<string, Input<string>>` as entries, reporting getters; undefined when not a plain object. */
@@ -810,13 +838,13 @@ function readMap(field: string, value: unknown, expected: string, problems: stri
     return entries;
 }
 
-function validateVpc(vpc: unknown, problems: string[]): void {
-    if (vpc === undefined) return;
+function resolveVpc(vpc: unknown, problems: string[]): ResolvedSettings["vpc"] {
+    if (vpc === undefined) return undefined;
     const v = readObject("vpc", vpc, ["subnetIds", "securityGroupIds"], `{ subnetIds, securityGroupIds } (omit vpc to run outside a VPC)`, problems, [
         "subnetIds",
         "securityGroupIds",
     ]);
-    if (!v) return;
+    if (!v) return undefined;
     const ids = (field: "subnetIds" | "securityGroupIds", pattern: RegExp, noun: string, example: string, max: number) => {
         const path = `vpc.${field}`;
         const value = v[field];
@@ -839,15 +867,17 @@ function validateVpc(vpc: unknown, problems: string[]): void {
     };
     ids("subnetIds", SUBNET_ID, "subnet", "subnet-0123456789abcdef0", LIMITS.vpcSubnets);
     ids("securityGroupIds", SECURITY_GROUP_ID, "security group", "sg-0123456789abcdef0", LIMITS.vpcSecurityGroups);
+    const copy = (x: unknown) => (Array.isArray(x) ? Array.from(x) : x) as pulumi.Input<pulumi.Input<string>[]>;
+    return { subnetIds: copy(v.subnetIds), securityGroupIds: copy(v.securityGroupIds) };
 }
 
-function validateLayers(layers: unknown, problems: string[]): void {
-    if (layers === undefined) return;
+function resolveLayers(layers: unknown, problems: string[]): pulumi.Input<string>[] | undefined {
+    if (layers === undefined) return undefined;
     const list = readArray("layers", layers, `a list of at most ${LIMITS.layers} layer version ARNs`, problems);
-    if (!list) return;
+    if (!list) return undefined;
     if (list.length > LIMITS.layers) {
         problems.push(`layers accepts at most ${LIMITS.layers} layer ARNs (a Lambda limit); got ${list.length}.`);
-        return;
+        return undefined;
     }
     list.forEach((l, i) => {
         if (isDeferred(l)) return;
@@ -855,41 +885,63 @@ function validateLayers(layers: unknown, problems: string[]): void {
             problems.push(`layers[${i}] must be a layer version ARN like "arn:aws:lambda:us-east-1:123456789012:layer:deps:3"; got ${show(l)}.`);
         }
     });
+    return list as pulumi.Input<string>[];
 }
 
 const STATEMENT_FIELDS = ["Sid", "Effect", "Action", "Resource", "Condition"] as const;
 
-function validatePolicies(policies: unknown, problems: string[]): void {
-    if (policies === undefined) return;
-    const list = readArray("policies", policies, `a list of managed policy ARNs and inline statements ({ Action, Resource })`, problems);
-    if (!list) return;
-    const out = capped(problems, "policies");
+function resolvePolicies(policies: unknown, policyStatements: unknown, problems: string[]): ResolvedPolicies {
+    const resolved: ResolvedPolicies = { managed: [], statements: [] };
     let managed = 0;
     let inlineCharacters = 0;
-    list.forEach((p, i) => {
-        const field = `policies[${i}]`;
-        if (typeof p === "string") {
-            managed++;
-            if (!p.startsWith("arn:")) out.push(`${field} must be a managed policy ARN ("arn:...") or an inline statement; got ${show(p)}.`);
-            else if (!POLICY_ARN.test(p)) out.push(`${field} must be an IAM policy ARN like "arn:aws:iam::aws:policy/ReadOnlyAccess" or "arn:aws:iam::123456789012:policy/name"; got ${show(p)}.`);
-            return;
-        }
-        if (isOutput(p)) {
-            managed++;
-            return; // an ARN known only at deploy time
-        }
-        if (isPromiseLike(p)) {
-            // The component tells managed ARNs from statements by `typeof` and Output.isInstance.
-            out.push(`${field} is a Promise; wrap it as pulumi.output(promise) so it is attached as a managed policy ARN.`);
-            return;
-        }
+    const inline = (field: string, key: string, p: unknown, expected: string) => {
         const before = problems.length;
-        const s = readObject(field, p, STATEMENT_FIELDS, `a managed policy ARN ("arn:...") or an inline statement { Action, Resource, Effect?, Sid?, Condition? }`, problems);
+        const s = readObject(field, p, STATEMENT_FIELDS, expected, problems);
         if (!s) return;
         validateStatement(field, s, problems);
-        if (problems.length === before) inlineCharacters += policyCharacters(s);
-    });
-    out.done();
+        if (problems.length === before) {
+            inlineCharacters += policyCharacters(s);
+            // IAM's field order, whatever order the program wrote them in: the policy text must not depend
+            // on it (a Python program's dict and a TypeScript literal would otherwise differ, and a
+            // reordering would update the policy).
+            const ordered = Object.fromEntries(STATEMENT_FIELDS.filter((k) => s[k] !== undefined).map((k) => [k, s[k]]));
+            resolved.statements.push({ key, statement: ordered });
+        }
+    };
+    const list = policies === undefined ? undefined : readArray("policies", policies, `a list of managed policy ARNs (inline statements go in policyStatements)`, problems);
+    if (list) {
+        const out = capped(problems, "policies");
+        list.forEach((p, i) => {
+            const field = `policies[${i}]`;
+            if (typeof p === "string") {
+                managed++;
+                if (!p.startsWith("arn:")) out.push(`${field} must be a managed policy ARN ("arn:...") or an inline statement; got ${show(p)}.`);
+                else if (!POLICY_ARN.test(p)) out.push(`${field} must be an IAM policy ARN like "arn:aws:iam::aws:policy/ReadOnlyAccess" or "arn:aws:iam::123456789012:policy/name"; got ${show(p)}.`);
+                else resolved.managed.push({ key: `policy-${i}`, arn: p });
+                return;
+            }
+            if (isOutput(p)) {
+                managed++;
+                resolved.managed.push({ key: `policy-${i}`, arn: p as pulumi.Output<string> }); // an ARN known only at deploy time
+                return;
+            }
+            if (isPromiseLike(p)) {
+                // ARNs and statements are told apart here, and a Promise cannot be looked into.
+                out.push(`${field} is a Promise; wrap it as pulumi.output(promise) so it is attached as a managed policy ARN.`);
+                return;
+            }
+            // TypeScript's shorthand since 0.1: an inline statement among the ARNs.
+            inline(field, `inline-${i}`, p, `a managed policy ARN ("arn:...") or an inline statement { Action, Resource, Effect?, Sid?, Condition? }`);
+        });
+        out.done();
+    }
+    const statements =
+        policyStatements === undefined ? undefined : readArray("policyStatements", policyStatements, `a list of inline statements { Action, Resource, Effect?, Sid?, Condition? }`, problems);
+    if (statements && statements.length > 100) {
+        problems.push(`policyStatements: at most 100 statements (IAM's 10,240 characters for a role's inline policies run out long before); got ${statements.length}.`);
+    } else if (statements) {
+        statements.forEach((p, i) => inline(`policyStatements[${i}]`, `statement-${i}`, p, `an inline statement { Action, Resource, Effect?, Sid?, Condition? }`));
+    }
     if (managed > LIMITS.managedPolicies) {
         problems.push(`policies: IAM attaches at most ${LIMITS.managedPolicies} managed policies to a role (10 by default); got ${managed}.`);
     }
@@ -899,6 +951,7 @@ function validatePolicies(policies: unknown, problems: string[]): void {
                 `${LIMITS.inlinePolicyCharacters} of them for yours: use a managed policy for the rest.`,
         );
     }
+    return resolved;
 }
 
 /** Characters IAM counts for one statement as its own policy (white space excluded); deploy-time values count as empty. */
@@ -938,13 +991,13 @@ function validateStatement(field: string, s: Record<string, unknown>, problems: 
     }
 }
 
-function validateTags(tags: unknown, problems: string[]): void {
-    if (tags === undefined || isDeferred(tags)) return;
+function resolveTags(tags: unknown, problems: string[]): ResolvedSettings["tags"] {
+    if (tags === undefined || isDeferred(tags)) return tags as ResolvedSettings["tags"];
     const entries = readMap("tags", tags, `a map of tag keys to string values, e.g. { team: "web" }`, problems);
-    if (!entries) return;
+    if (!entries) return undefined;
     if (entries.length > LIMITS.tags) {
         problems.push(`tags: AWS allows at most ${LIMITS.tags} tags per resource; got ${entries.length}.`);
-        return;
+        return undefined;
     }
     for (const [key, value] of entries) {
         const path = fieldPath("tags", key);
@@ -959,6 +1012,7 @@ function validateTags(tags: unknown, problems: string[]): void {
             problems.push(`${path} must be at most ${LIMITS.tagValue} letters, digits, spaces or _ . : / = + - @; got ${show(value)}.`);
         }
     }
+    return Object.fromEntries(entries) as Record<string, pulumi.Input<string>>;
 }
 
 function resolveHttpApi(raw: unknown, http: unknown, problems: string[]): ResolvedSettings["httpApi"] {
@@ -966,7 +1020,7 @@ function resolveHttpApi(raw: unknown, http: unknown, problems: string[]): Resolv
     if (raw === undefined) return resolved;
     const h = readObject("httpApi", raw, ["throttlingBurstLimit", "throttlingRateLimit"], `{ throttlingBurstLimit?, throttlingRateLimit? }`, problems);
     if (!h) return resolved;
-    if (http !== "http-api" && (http === "function-url" || http === false || http === undefined)) {
+    if (http !== "http-api" && (http === "function-url" || http === "none" || http === false || http === undefined)) {
         problems.push(`httpApi applies only to http: "http-api"; got http: ${show(http ?? "function-url")}.`);
     }
     const { min: bMin, max: bMax } = LIMITS.httpApiBurst;
@@ -989,7 +1043,7 @@ function resolveHttpApi(raw: unknown, http: unknown, problems: string[]): Resolv
     return resolved;
 }
 
-const WARMUP_FIELDS = ["concurrency", "holdMs", "checks", "mode", "path", "minDistinct", "failOnCheckError", "timeoutSeconds"] as const;
+const WARMUP_FIELDS = ["concurrency", "holdMs", "checks", "mode", "path", "minDistinct", "failOnCheckError", "timeoutSeconds", "traffic"] as const;
 
 function resolveWarmup(raw: unknown, problems: string[]): ResolvedWarmup {
     const w = (raw === undefined ? {} : readObject("warmup", raw, WARMUP_FIELDS, `an object { ${WARMUP_FIELDS.join("?, ")}? }`, problems)) ?? {};
@@ -1043,17 +1097,18 @@ function resolveWarmup(raw: unknown, problems: string[]): ResolvedWarmup {
         minDistinct: mode === "http" ? 1 : minDistinct,
         failOnCheckError,
         timeoutSeconds,
+        traffic: resolveTrafficWarmup(w.traffic, concurrency, problems),
     };
 }
 
-const KEEP_WARM_SHAPE = `false (off), one schedule { schedule?, concurrency? }, or a list of them`;
+const KEEP_WARM_SHAPE = `a list of schedules [{ schedule?, concurrency? }], [] for none (also accepted: false (off), one schedule { schedule?, concurrency? } alone)`;
 
 /** The schedules as given, each with its field name; [] for `false`. */
 function keepWarmEntries(raw: unknown, problems: string[]): { field: string; given: Record<string, unknown> }[] {
     if (raw === false) return [];
     if (raw === undefined) return [{ field: "keepWarm", given: {} }];
     if (typeof raw === "string") {
-        problems.push(`keepWarm must be ${KEEP_WARM_SHAPE}; got the string ${show(raw)}: write keepWarm: { schedule: ${show(raw)} }.`);
+        problems.push(`keepWarm must be ${KEEP_WARM_SHAPE}; got the string ${show(raw)}: write keepWarm: [{ schedule: ${show(raw)} }].`);
         return [];
     }
     if (raw === true) {
@@ -1064,7 +1119,8 @@ function keepWarmEntries(raw: unknown, problems: string[]): { field: string; giv
         const one = readObject("keepWarm", raw, ["schedule", "concurrency"], KEEP_WARM_SHAPE, problems);
         return one ? [{ field: "keepWarm", given: one }] : [];
     }
-    if (raw.length === 0) problems.push(`keepWarm must list at least one schedule; use keepWarm: false to turn keep-warm off.`);
+    // [] is "no schedule", the spelling every language has; `false` is TypeScript's older one.
+    if (raw.length === 0) return [];
     if (raw.length > 10) {
         problems.push(`keepWarm accepts at most 10 schedules; got ${raw.length}.`);
         return [];
@@ -1079,15 +1135,25 @@ function keepWarmEntries(raw: unknown, problems: string[]): { field: string; giv
 }
 
 const PREDEFINED = Object.values(DeploymentConfig).filter(
-    (c): c is Extract<DeploymentConfigSpec, { kind: "predefined" }> => typeof c === "object" && c.kind === "predefined",
+    (c): c is PredefinedDeploymentConfig => typeof c === "object" && c.kind === "predefined",
 );
-const PREDEFINED_NAMES = PREDEFINED.map((c) => c.name);
 const CONFIG_FIELDS = ["kind", "name", "type", "percentage", "intervalMinutes"];
 
+/**
+ * What a config object identifies: a predefined config by `name` (kind "predefined" or
+ * omitted), a custom one by `type` Canary/Linear (kind "custom" or omitted, and no name).
+ * Other languages cannot call the factories, so they write only these fields.
+ */
+function configKind(config: Record<string, unknown>): "predefined" | "custom" | undefined {
+    if (config.kind === "predefined" || (config.kind === undefined && config.name !== undefined)) return "predefined";
+    if (config.kind === "custom" || (config.kind === undefined && config.name === undefined)) return "custom";
+    return undefined;
+}
+
 /** The catalogue constant a predefined spec names, so the component never builds from a hand-made copy. */
-function canonicalConfig(config: unknown): DeploymentConfigSpec | undefined {
+function canonicalConfig(config: unknown): CanonicalDeploymentConfig | undefined {
     if (!isPlainObject(config)) return undefined;
-    if (config.kind === "predefined") return PREDEFINED.find((c) => c.name === config.name);
+    if (configKind(config) === "predefined") return PREDEFINED.find((c) => c.name === config.name);
     // A fresh frozen spec from the factory: later changes to the user's object cannot reach the component.
     const options = config as unknown as { percentage: number; intervalMinutes: number };
     return config.type === "Linear" ? DeploymentConfig.linear(options) : DeploymentConfig.canary(options);
@@ -1095,7 +1161,9 @@ function canonicalConfig(config: unknown): DeploymentConfigSpec | undefined {
 
 /** A config must come from the `DeploymentConfig` catalogue or its factories; a hand-made object is re-checked. */
 export function validateDeploymentConfigSpec(config: unknown): string | undefined {
-    const generic = `deployment.config must be a DeploymentConfig constant (e.g. DeploymentConfig.Canary10Percent5Minutes) or DeploymentConfig.canary(...) / DeploymentConfig.linear(...); got ${show(config)}.`;
+    const generic =
+        `deployment.config must be a DeploymentConfig constant (e.g. DeploymentConfig.Canary10Percent5Minutes) or DeploymentConfig.canary(...) / DeploymentConfig.linear(...) ` +
+        `(in other languages { name: "CodeDeployDefault.Lambda..." } or { type: "Canary" | "Linear", percentage, intervalMinutes }); got ${show(config)}.`;
     if (typeof config === "string") {
         const key = Object.keys(DeploymentConfig).find((k) => k === config || `CodeDeployDefault.Lambda${k}` === config);
         return key ? `${generic.slice(0, -1)}: did you mean DeploymentConfig.${key}?` : generic;
@@ -1109,8 +1177,23 @@ export function validateDeploymentConfigSpec(config: unknown): string | undefine
             `(a config comes from a DeploymentConfig constant or DeploymentConfig.canary(...) / DeploymentConfig.linear(...)).`
         );
     }
-    if (config.kind === "predefined" && typeof config.name === "string" && PREDEFINED_NAMES.includes(config.name)) return undefined;
-    if (config.kind === "custom" && (config.type === "Canary" || config.type === "Linear")) {
+    for (const key of CONFIG_FIELDS) {
+        const d = Object.getOwnPropertyDescriptor(config, key);
+        if (d && !("value" in d)) return `deployment.config.${key} must be a plain value, not a getter or setter.`;
+    }
+    const kind = configKind(config);
+    if (kind === "predefined") {
+        const known = PREDEFINED.find((c) => c.name === config.name);
+        if (!known) return generic;
+        // A predefined config is its name; any other field given must say the same, or the user expects a shift CodeDeploy won't make.
+        for (const key of ["type", "percentage", "intervalMinutes"] as const) {
+            if (config[key] !== undefined && config[key] !== known[key]) {
+                return `deployment.config: ${known.name} has ${key} ${show(known[key])}, not ${show(config[key])}; drop ${key} or pick the config that has it.`;
+            }
+        }
+        return undefined;
+    }
+    if (kind === "custom" && (config.type === "Canary" || config.type === "Linear")) {
         try {
             (config.type === "Canary" ? DeploymentConfig.canary : DeploymentConfig.linear)(config as unknown as { percentage: number; intervalMinutes: number });
             return undefined;
@@ -1122,14 +1205,25 @@ export function validateDeploymentConfigSpec(config: unknown): string | undefine
     return generic;
 }
 
-const DEPLOYMENT_FIELDS = ["config", "alarms", "errorAlarm", "triggers", "postTraffic"] as const;
+const DEPLOYMENT_FIELDS = ["enabled", "config", "alarms", "errorAlarm", "triggers", "postTraffic", "coldStartAlarm"] as const;
 
 function resolveDeployment(raw: unknown, problems: string[]): false | ResolvedDeployment {
+    // `false` is TypeScript's spelling before 0.2 of `{ enabled: false }`.
     if (raw === false) return false;
+    const shape = `{ enabled: false } or { ${DEPLOYMENT_FIELDS.slice(1).join("?, ")}? } (false is accepted too)`;
     if (raw === true) {
-        problems.push(`deployment must be false or { config?, alarms?, errorAlarm?, triggers?, postTraffic? }; got true: omit deployment for the default canary.`);
+        problems.push(`deployment must be ${shape}; got true: omit deployment for the default canary.`);
     }
-    const d = (raw === undefined || raw === true ? {} : readObject("deployment", raw, DEPLOYMENT_FIELDS, `false or { ${DEPLOYMENT_FIELDS.join("?, ")}? }`, problems)) ?? {};
+    const d = (raw === undefined || raw === true ? {} : readObject("deployment", raw, DEPLOYMENT_FIELDS, shape, problems)) ?? {};
+    if (d.enabled !== undefined) {
+        const p = checkBoolean("deployment.enabled", d.enabled);
+        if (p) problems.push(p);
+        else if (d.enabled === false) {
+            const others = Object.keys(d).filter((k) => k !== "enabled");
+            if (others.length > 0) problems.push(`deployment.enabled is false, so deployment.${others[0]} would be ignored; remove ${others.map((k) => `deployment.${k}`).join(", ")} or enable deployments.`);
+            return false;
+        }
+    }
     const given = d.config ?? DEFAULT_DEPLOYMENT_CONFIG;
     const configProblem = validateDeploymentConfigSpec(given);
     if (configProblem) problems.push(configProblem);
@@ -1137,8 +1231,21 @@ function resolveDeployment(raw: unknown, problems: string[]): false | ResolvedDe
 
     let errorAlarm: ResolvedDeployment["errorAlarm"] = false;
     const ea = d.errorAlarm;
+    // `true` / `false` are TypeScript's spellings before 0.2 of `{}` / `{ enabled: false }`.
     if (ea !== undefined && ea !== false) {
-        const e = ea === true ? {} : readObject("deployment.errorAlarm", ea, ["threshold", "evaluationPeriods"], `true, false or { threshold?, evaluationPeriods? }`, problems);
+        let e =
+            ea === true
+                ? {}
+                : readObject("deployment.errorAlarm", ea, ["enabled", "threshold", "evaluationPeriods"], `{ enabled?, threshold?, evaluationPeriods? } (true, false or { ... } are accepted)`, problems);
+        if (e && e.enabled !== undefined) {
+            const p = checkBoolean("deployment.errorAlarm.enabled", e.enabled);
+            if (p) problems.push(p);
+            if (e.enabled === false) {
+                const others = Object.keys(e).filter((k) => k !== "enabled");
+                if (others.length > 0) problems.push(`deployment.errorAlarm.enabled is false, so deployment.errorAlarm.${others[0]} would be ignored; remove it or enable the alarm.`);
+                e = undefined;
+            }
+        }
         if (e) {
             errorAlarm = { threshold: (e.threshold ?? 1) as number, evaluationPeriods: (e.evaluationPeriods ?? 1) as number };
             const p1 = checkInteger("deployment.errorAlarm.threshold", errorAlarm.threshold, 1, 100000);
@@ -1148,7 +1255,8 @@ function resolveDeployment(raw: unknown, problems: string[]): false | ResolvedDe
         }
     }
 
-    let alarmCount = errorAlarm ? 1 : 0;
+    const coldStartAlarm = resolveColdStartAlarm(d.coldStartAlarm, problems);
+    let alarmCount = (errorAlarm ? 1 : 0) + (coldStartAlarm.enabled ? 1 : 0);
     const alarmList: ResolvedDeployment["alarms"] = [];
     if (d.alarms !== undefined) {
         const alarms = readArray("deployment.alarms", d.alarms, `a list of CloudWatch alarm names or aws.cloudwatch.MetricAlarm resources`, problems);
@@ -1209,19 +1317,33 @@ function resolveDeployment(raw: unknown, problems: string[]): false | ResolvedDe
     }
 
     const postTraffic = resolvePostTraffic(d.postTraffic, problems);
-    return { config, alarms: alarmList, errorAlarm, triggers, postTraffic };
+    return { config, alarms: alarmList, errorAlarm, coldStartAlarm, triggers, postTraffic };
 }
 
 function resolvePostTraffic(raw: unknown, problems: string[]): PostTrafficCheck {
-    const shape = `false, "smoke", or { functionName, functionArn } of your own hook`;
+    const shape = `{ smoke: true }, { functionName, functionArn } of your own hook, or {} for none (TypeScript's false, "smoke", or { functionName, functionArn } are accepted too)`;
+    // `false` and `"smoke"`: TypeScript's spellings before 0.2.
     if (raw === undefined || raw === false || raw === "smoke") return (raw ?? false) as PostTrafficCheck;
     if (!isPlainObject(raw)) {
         problems.push(`deployment.postTraffic must be ${shape}; got ${show(raw)}.`);
         return false;
     }
-    const p = readObject("deployment.postTraffic", raw, ["functionName", "functionArn"], shape, problems, ["functionName", "functionArn"]);
+    const p = readObject("deployment.postTraffic", raw, ["smoke", "functionName", "functionArn"], shape, problems, ["functionName", "functionArn"]);
     if (!p) return false;
-    const { functionName, functionArn } = p;
+    const { smoke, functionName, functionArn } = p;
+    if (smoke !== undefined) {
+        const problem = checkBoolean("deployment.postTraffic.smoke", smoke);
+        if (problem) {
+            problems.push(problem);
+            return false;
+        }
+        if (smoke === true && (functionName !== undefined || functionArn !== undefined)) {
+            problems.push(`deployment.postTraffic: give either smoke: true or { functionName, functionArn } of your own hook, not both.`);
+            return false;
+        }
+        if (smoke === true) return "smoke";
+    }
+    if (functionName === undefined && functionArn === undefined) return false;
     if (functionName === undefined || functionArn === undefined) {
         problems.push(`deployment.postTraffic must be ${shape}; got ${show(raw)}.`);
         return false;
@@ -1257,8 +1379,9 @@ function resolveUnchecked(args: unknown, problems: string[]): ResolvedSettings {
     const memorySize = (a.memorySize ?? 1024) as number;
     const timeout = (a.timeout ?? 30) as number;
     const aliasName = (a.aliasName ?? "live") as string;
-    const http = (a.http ?? "function-url") as HttpFrontDoor;
-    const functionUrlAuth = (a.functionUrlAuth ?? "NONE") as "NONE" | "AWS_IAM";
+    // `false` is how TypeScript programs before 0.2 said "none".
+    const http = (a.http === false ? "none" : (a.http ?? "function-url")) as HttpFrontDoor;
+    const functionUrlAuth = (a.functionUrlAuth ?? "NONE") as FunctionUrlAuth;
     const logRetentionDays = (a.logRetentionDays ?? 30) as number;
     const snapStart = (a.snapStart ?? false) as boolean;
 
@@ -1269,8 +1392,8 @@ function resolveUnchecked(args: unknown, problems: string[]): ResolvedSettings {
     push(checkInteger("timeout", timeout, LIMITS.timeout.min, LIMITS.timeout.max, "seconds"));
     push(validateAliasName(aliasName));
     push(validateLogRetention(logRetentionDays));
-    if (http !== "function-url" && http !== "http-api" && http !== false) {
-        problems.push(`http must be "function-url", "http-api" or false; got ${show(http)}.`);
+    if (http !== "function-url" && http !== "http-api" && http !== "none") {
+        problems.push(`http must be "function-url", "http-api" or "none"; got ${show(http)}.`);
     }
     if (functionUrlAuth !== "NONE" && functionUrlAuth !== "AWS_IAM") {
         problems.push(`functionUrlAuth must be "NONE" or "AWS_IAM"; got ${show(functionUrlAuth)}.`);
@@ -1279,9 +1402,9 @@ function resolveUnchecked(args: unknown, problems: string[]): ResolvedSettings {
         problems.push(`functionUrlAuth applies only to http: "function-url"; got http: ${show(http)}.`);
     }
     const httpApi = resolveHttpApi(a.httpApi, a.http, problems);
-    validateEnvironment(a.environment, problems);
-    validateVpc(a.vpc, problems);
-    validateLayers(a.layers, problems);
+    const environment = resolveEnvironment(a.environment, problems);
+    const vpc = resolveVpc(a.vpc, problems);
+    const layers = resolveLayers(a.layers, problems);
     const reservedConcurrency = a.reservedConcurrency;
     const provisionedConcurrency = a.provisionedConcurrency;
     if (reservedConcurrency !== undefined) push(checkInteger("reservedConcurrency", reservedConcurrency, 1, 100000));
@@ -1294,8 +1417,8 @@ function resolveUnchecked(args: unknown, problems: string[]): ResolvedSettings {
     if (snapStart === true && runtimeIndex >= 0 && runtimeIndex < PYTHON_RUNTIMES.indexOf("python3.12")) {
         problems.push(`snapStart requires runtime python3.12 or later; got ${show(runtime)}.`);
     }
-    validatePolicies(a.policies, problems);
-    validateTags(a.tags, problems);
+    const policies = resolvePolicies(a.policies, a.policyStatements, problems);
+    const tags = resolveTags(a.tags, problems);
 
     const warmup = resolveWarmup(a.warmup, problems);
     const entries = keepWarmEntries(a.keepWarm, problems);
@@ -1341,12 +1464,19 @@ function resolveUnchecked(args: unknown, problems: string[]): ResolvedSettings {
         }
     }
 
+    const code = (typeof a.code === "string" ? new pulumi.asset.FileArchive(a.code) : a.code) as pulumi.Input<pulumi.asset.Archive>;
     return {
+        code,
         handler,
         runtime,
         architecture,
         memorySize,
         timeout,
+        ...(environment !== undefined ? { environment } : {}),
+        ...(vpc !== undefined ? { vpc } : {}),
+        ...(layers !== undefined ? { layers } : {}),
+        policies,
+        ...(tags !== undefined ? { tags } : {}),
         aliasName,
         http,
         functionUrlAuth,

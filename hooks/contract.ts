@@ -88,7 +88,31 @@ export interface WarmupSettings {
     minDistinct: number;
     /** Whether a failed check fails the verdict. */
     failOnCheckError: boolean;
+    /**
+     * Traffic-aware sizing: when set, `concurrency` is the minimum and the hooks
+     * warm `max(concurrency, observed peak × headroom)`, capped (hooks/traffic.ts).
+     */
+    traffic?: TrafficSettings;
 }
+
+/** `warmup.traffic` as the hooks receive it. */
+export interface TrafficSettings {
+    /** The most environments a warm-up may ask for, whatever the traffic. */
+    maximum: number;
+    /** Multiplier on the observed peak (1 = exactly the peak). */
+    headroom: number;
+    /** How far back the peak is read, in minutes (1-minute periods). */
+    windowMinutes: number;
+    /** The function's reserved concurrency, when it has one: no more can run at once. */
+    reservedConcurrency?: number;
+}
+
+/**
+ * `event` of the JSON line mangum-warmup logs when a user's request is the first
+ * invocation of an environment (no warm-up reached it first); the component's
+ * metric filter counts these lines (components/trafficWarmup.ts).
+ */
+export const COLD_START_EVENT = "mangum-warmup.cold-start";
 
 /** Environment variable that carries {@link WarmupSettings} to the hooks. */
 export const WARMUP_CONFIG_ENV = "MANGUM_WARMUP_CONFIG";

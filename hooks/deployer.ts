@@ -34,6 +34,7 @@ import {
     type DeploymentStatus,
     type LifecycleEvent,
 } from "@aws-sdk/client-codedeploy";
+import { CloudWatchClient } from "@aws-sdk/client-cloudwatch";
 import { CloudWatchLogsClient } from "@aws-sdk/client-cloudwatch-logs";
 import { GetAliasCommand, LambdaClient, ListAliasesCommand, UpdateAliasCommand, type AliasConfiguration } from "@aws-sdk/client-lambda";
 import type { Context } from "aws-lambda";
@@ -43,6 +44,7 @@ import { WarmupSettingsError, describeError } from "./errors";
 import { readHookReport, type HookReport } from "./hook-report";
 import { createLogger, type Logger } from "./log";
 import { safeText } from "./redact";
+import { countColdStarts, type ColdStartCount, type ColdStartMetric } from "./traffic";
 import {
     VersionNotActiveError,
     WARMUP_LAMBDA_CLIENT_CONFIG,
@@ -69,6 +71,8 @@ export interface DeploymentSettings {
     /** Log groups of the hooks: the pre-traffic hook's report is read from its group, others are quoted in failure messages; default `/aws/lambda/<hook name>`. */
     beforeAllowTrafficLogGroup?: string;
     afterAllowTrafficLogGroup?: string;
+    /** The metric of user-facing cold starts (warmup.traffic); the result then counts them during the deployment. */
+    coldStartMetric?: ColdStartMetric;
 }
 
 export interface DeployerInput {
@@ -119,6 +123,8 @@ export interface DeployerResult {
     reason?: "delete" | "settings-only" | "already-live";
     /** True when this run followed a deployment an earlier run had started, instead of creating one. */
     attached?: boolean;
+    /** User requests that met a cold start while the deployment ran, when the component publishes that metric. */
+    userColdStarts?: ColdStartCount;
 }
 
 /** Input of the `alias-origin` Invocation (contract: docs/deployments.md, "Renaming the alias"). */
@@ -143,6 +149,8 @@ export interface DeployerDeps {
     codedeploy: CodeDeployClient;
     /** Reads the pre-traffic hook's report; CodeDeploy itself carries only the hook's status. */
     logs: CloudWatchLogsClient;
+    /** Reads the cold-start metric when deployment.coldStartMetric is set. */
+    cloudwatch?: CloudWatchClient;
     now: () => number;
     sleep: (ms: number) => Promise<void>;
     log?: Logger;
@@ -277,6 +285,14 @@ function parseDeployment(raw: unknown): DeploymentSettings | null {
     };
     for (const field of ["afterAllowTrafficHook", "beforeAllowTrafficLogGroup", "afterAllowTrafficLogGroup"] as const) {
         if (raw[field] !== undefined && raw[field] !== null) settings[field] = requireString(raw, field, `deployment.${field}`);
+    }
+    const metric = raw.coldStartMetric;
+    if (metric !== undefined && metric !== null) {
+        if (!isRecord(metric)) throw new WarmupSettingsError("deployment.coldStartMetric", "an object {namespace, metricName}", render(metric));
+        settings.coldStartMetric = {
+            namespace: requireString(metric, "namespace", "deployment.coldStartMetric.namespace"),
+            metricName: requireString(metric, "metricName", "deployment.coldStartMetric.metricName"),
+        };
     }
     return settings;
 }
@@ -536,6 +552,24 @@ export function publicReport(report: WarmupReport): PublicWarmupReport {
         notes: report.notes.map((n) => safeText(n, 500)),
         ...(report.retried === undefined ? {} : { retried: report.retried }),
         ...(report.topUps === undefined ? {} : { topUps: report.topUps }),
+        // Which figure sized the warm-up and why: the hook's own sentence, numbers from CloudWatch.
+        ...(report.sizing === undefined ? {} : { sizing: publicSizing(report.sizing) }),
+    };
+}
+
+function publicSizing(s: NonNullable<WarmupReport["sizing"]>): NonNullable<WarmupReport["sizing"]> {
+    const num = (v: unknown): number => (typeof v === "number" && Number.isFinite(v) ? v : 0);
+    const basis = (["minimum", "observed-peak", "maximum", "reserved-concurrency"] as const).find((b) => b === s.basis) ?? "minimum";
+    return {
+        concurrency: num(s.concurrency),
+        basis,
+        minimum: num(s.minimum),
+        maximum: num(s.maximum),
+        headroom: num(s.headroom),
+        windowMinutes: num(s.windowMinutes),
+        observedPeak: s.observedPeak === null ? null : num(s.observedPeak),
+        reservedConcurrency: s.reservedConcurrency === null ? null : num(s.reservedConcurrency),
+        reason: safeText(String(s.reason), 500),
     };
 }
 
@@ -682,10 +716,18 @@ async function followDeployment(
         const found = await readReport({ ...run, log }, preTraffic.logGroup, deploymentId, "BeforeAllowTraffic", createdAt, events?.find((e) => e.lifecycleEventName === "BeforeAllowTraffic"), true);
         const report = found?.report ?? null;
         const warmedUp = report !== null ? ` after its pre-traffic warm-up passed (${summarize(report)})` : "";
+        const cold =
+            deployment.coldStartMetric !== undefined && run.deps.cloudwatch !== undefined
+                ? await countColdStarts(run.deps.cloudwatch, deployment.coldStartMetric, createdAt, {
+                      now: run.deps.now,
+                      timeoutMs: Math.min(3_000, run.deadline - run.deps.now()),
+                  })
+                : undefined;
         return {
             ...base,
             status: "Succeeded",
             warmup: report === null ? null : publicReport(report),
+            ...(cold !== undefined ? { userColdStarts: cold } : {}),
             message: `CodeDeploy deployment ${deploymentId}${earlier} shifted alias ${input.alias} of ${name} from version ${fromVersion} to version ${input.targetVersion} (${config})${warmedUp}`,
         };
     }
@@ -1026,11 +1068,13 @@ async function aliasOrigin(deps: DeployerDeps, baseLog: Logger, event: Record<st
 const lambdaClient = new LambdaClient(WARMUP_LAMBDA_CLIENT_CONFIG);
 const codedeployClient = new CodeDeployClient({});
 const logsClient = new CloudWatchLogsClient({});
+const cloudwatchClient = new CloudWatchClient({ maxAttempts: 2 });
 
 export const handler = createHandler({
     lambda: lambdaClient,
     codedeploy: codedeployClient,
     logs: logsClient,
+    cloudwatch: cloudwatchClient,
     now: Date.now,
     sleep: (ms) => new Promise((resolve) => setTimeout(resolve, ms)),
 });

@@ -10,12 +10,14 @@ import {
     PutLifecycleEventHookExecutionStatusCommand,
     type GetDeploymentCommandOutput,
 } from "@aws-sdk/client-codedeploy";
+import { CloudWatchClient } from "@aws-sdk/client-cloudwatch";
 import { LambdaClient } from "@aws-sdk/client-lambda";
 import { WARMUP_CONFIG_ENV, type WarmupSettings } from "./contract";
 import { DeploymentTargetError, HookInputError, describeError } from "./errors";
 import { appSpecContent, baseFunctionName, parseLambdaAppSpec } from "./appspec";
 import { createLogger, type Logger } from "./log";
 import { safeText } from "./redact";
+import { sizeWarmup } from "./traffic";
 import {
     VersionNotActiveError,
     WARMUP_LAMBDA_CLIENT_CONFIG,
@@ -45,6 +47,8 @@ const FINAL_MARGIN_MS = 250;
 const GET_DEPLOYMENT_MAX_MS = 5_000;
 /** Kept for the warm-up itself when waiting for the version to become Active: the longest hold and this much more. */
 const WARM_RESERVE_MS = 2_000;
+/** The traffic read (GetMetricData) gets at most this long; a slow answer falls back to the minimum. */
+const TRAFFIC_READ_MAX_MS = 5_000;
 
 export interface PreTrafficEvent {
     DeploymentId: string;
@@ -66,6 +70,8 @@ export interface PreTrafficResult extends Verdict {
 export interface PreTrafficDeps {
     lambda: LambdaClient;
     codedeploy: CodeDeployClient;
+    /** Reads the alias's ConcurrentExecutions when warmup.traffic is set. */
+    cloudwatch?: CloudWatchClient;
     now?: () => number;
     sleep?: (ms: number) => Promise<void>;
     random?: () => number;
@@ -127,6 +133,8 @@ export const handler = createHandler({
     lambda: new LambdaClient(WARMUP_LAMBDA_CLIENT_CONFIG),
     // Retries are the hook's own (reportStatus), bounded by its deadline.
     codedeploy: new CodeDeployClient({ maxAttempts: 1 }),
+    // Honours AWS_ENDPOINT_URL_CLOUDWATCH; one retry, the read is bounded by TRAFFIC_READ_MAX_MS anyway.
+    cloudwatch: new CloudWatchClient({ maxAttempts: 2 }),
 });
 
 // ------------------------------------------------------------------ input
@@ -197,15 +205,33 @@ async function evaluate(input: PreTrafficEvent, warmDeadline: number, deps: Eval
         return { verdict: { pass: false, reasons: [err.message] }, target, report: null };
     }
 
-    const report = await runWarmup(deps.lambda, target, settings, {
+    // Traffic-aware: as many environments as the alias's observed peak needs (hooks/traffic.ts), or the minimum.
+    let effective = settings;
+    let sizing = null;
+    if (settings.traffic !== undefined) {
+        const timeoutMs = Math.min(TRAFFIC_READ_MAX_MS, warmDeadline - deps.now() - settings.holdMs[1] - WARM_RESERVE_MS);
+        const cloudwatch = deps.cloudwatch;
+        if (cloudwatch === undefined) {
+            notes.push("no CloudWatch client: warmed the minimum");
+        } else {
+            ({ settings: effective, sizing } = await sizeWarmup(cloudwatch, settings, { now: deps.now, timeoutMs }));
+            if (sizing !== null) log.info("pre-traffic.sizing", { ...sizing });
+        }
+    }
+
+    const report = await runWarmup(deps.lambda, target, effective, {
         source: "pre-traffic",
         deploymentId: input.DeploymentId,
         deadline: warmDeadline,
         now: deps.now,
         ...(deps.random === undefined ? {} : { random: deps.random }),
     });
+    if (sizing !== null) {
+        report.sizing = sizing;
+        notes.push(`warmed ${sizing.concurrency} environments (${sizing.basis}): ${sizing.reason}`);
+    }
     report.notes.push(...notes);
-    return { verdict: judge(report, settings), target, report };
+    return { verdict: judge(report, effective), target, report };
 }
 
 // ----------------------------------------------------------------- target

@@ -22,9 +22,11 @@ import {
     type WarmupRequest,
     type WarmupSettings,
     type WarmupSource,
+    type TrafficSettings,
 } from "./contract";
 import { WarmupSettingsError, describeError } from "./errors";
 import { safeText } from "./redact";
+import type { WarmupSizing } from "./traffic";
 
 export interface WarmupTarget {
     /** Unqualified name or ARN of the app function. */
@@ -89,6 +91,8 @@ export interface WarmupReport {
     retried?: number;
     /** Invocations sent as top-up waves after throttling left too few distinct environments; included in `requested`. */
     topUps?: number;
+    /** How many environments were asked for and why, when warmup.traffic sized the warm-up (hooks/traffic.ts). */
+    sizing?: WarmupSizing;
 }
 
 export interface Verdict {
@@ -101,6 +105,10 @@ export interface Verdict {
 export const WARMUP_LIMITS = {
     concurrency: { min: 1, max: 100 },
     holdMs: { min: 0, max: 10_000 }, // mangum-warmup rejects a longer hold (MAX_HOLD_MS)
+    headroom: { min: 1, max: 10 },
+    // CloudWatch keeps 1-minute data points for 15 days ("Metrics concepts", metric retention,
+    // https://docs.aws.amazon.com/AmazonCloudWatch/latest/monitoring/cloudwatch_concepts.html); a week is plenty.
+    windowMinutes: { min: 1, max: 10_080 },
 } as const;
 
 /**
@@ -178,7 +186,25 @@ export function parseWarmupSettings(raw: unknown): WarmupSettings {
     const settings: WarmupSettings = { functionName, alias, concurrency, holdMs: [holdLo, holdHi], mode, minDistinct, failOnCheckError };
     if (checks !== undefined) settings.checks = checks;
     if (path !== undefined) settings.path = path;
+    if (raw.traffic !== undefined && raw.traffic !== null) settings.traffic = parseTraffic(raw.traffic, concurrency);
     return settings;
+}
+
+function parseTraffic(raw: unknown, minimum: number): TrafficSettings {
+    if (!isRecord(raw)) throw new WarmupSettingsError("warmup.traffic", "an object {maximum, headroom, windowMinutes}", render(raw));
+    const { max: cMax } = WARMUP_LIMITS.concurrency;
+    const maximum = integerIn(raw.maximum, minimum, cMax, "warmup.traffic.maximum");
+    const headroom = raw.headroom;
+    const { min: hMin, max: hMax } = WARMUP_LIMITS.headroom;
+    if (typeof headroom !== "number" || !Number.isFinite(headroom) || headroom < hMin || headroom > hMax) {
+        throw new WarmupSettingsError("warmup.traffic.headroom", `a number from ${hMin} to ${hMax}`, render(headroom));
+    }
+    const { min: wMin, max: wMax } = WARMUP_LIMITS.windowMinutes;
+    const traffic: TrafficSettings = { maximum, headroom, windowMinutes: integerIn(raw.windowMinutes, wMin, wMax, "warmup.traffic.windowMinutes") };
+    if (raw.reservedConcurrency !== undefined && raw.reservedConcurrency !== null) {
+        traffic.reservedConcurrency = integerIn(raw.reservedConcurrency, 1, 1_000_000, "warmup.traffic.reservedConcurrency");
+    }
+    return traffic;
 }
 
 /** Reads and validates MANGUM_WARMUP_CONFIG; every failure is a WarmupSettingsError. */

@@ -95,8 +95,8 @@ describe("IAM: the exact statements of every role", () => {
         for (const r of Object.values(roles)) expect(r.attachments).toEqual([]);
     });
 
-    test("deployment: false — the deployer moves the alias itself, on the function ARN; no CodeDeploy role", async () => {
-        const roles = await render({ deployment: false });
+    test("deployment disabled — the deployer moves the alias itself, on the function ARN; no CodeDeploy role", async () => {
+        const roles = await render({ deployment: { enabled: false } });
         expect(Object.keys(roles).sort()).toEqual(["api-deployer-role", "api-keep-warm-role", "api-role"]);
         expect(roles["api-deployer-role"].statements).toEqual([
             writeOwnLogs("api-deployer-logs"),
@@ -156,7 +156,7 @@ describe("IAM: the exact statements of every role", () => {
         const smoke = `arn:aws:lambda:${REGION}:${ACCOUNT}:function:my-smoke`;
         const roles = await render({
             deployment: {
-                errorAlarm: true,
+                errorAlarm: {},
                 alarms: ["p99-latency"],
                 triggers: [{ name: "failures", topicArn: topic, events: ["DeploymentFailure"] }],
                 postTraffic: { functionName: "my-smoke", functionArn: smoke },
@@ -236,16 +236,17 @@ const ALLOWED_PATTERNS: Array<{ pattern: RegExp; actions: RegExp; why: string }>
 
 const CONFIGURATIONS: Array<[string, Partial<lib.MangumFunctionArgs>]> = [
     ["default", {}],
-    ["deployment: false", { deployment: false }],
+    ["deployment disabled", { deployment: { enabled: false } }],
     ["http-api", { http: "http-api" }],
     ["vpc", { vpc: { subnetIds: ["subnet-a"], securityGroupIds: ["sg-1", "sg-2"] } }],
-    ["postTraffic smoke", { deployment: { postTraffic: "smoke" } }],
+    ["postTraffic smoke", { deployment: { postTraffic: { smoke: true } } }],
     ["several keepWarm", { keepWarm: [{ schedule: "rate(5 minutes)", concurrency: 3 }, { schedule: "rate(1 minute)", concurrency: 1 }] }],
     ["snapStart", { snapStart: true, runtime: "python3.13" }],
+    ["traffic-aware with the cold-start alarm", { warmup: { traffic: {} }, deployment: { coldStartAlarm: {} } }],
     ["triggers and alarms", {
         deployment: {
             config: DeploymentConfig.linear({ percentage: 10, intervalMinutes: 1 }),
-            errorAlarm: true,
+            errorAlarm: {},
             alarms: ["p99"],
             triggers: [{ name: "t", topicArn: `arn:aws:sns:${REGION}:${ACCOUNT}:deploys`, events: ["DeploymentFailure"] }],
         },
@@ -253,7 +254,7 @@ const CONFIGURATIONS: Array<[string, Partial<lib.MangumFunctionArgs>]> = [
     ["everything with user policies", {
         http: "http-api",
         vpc: { subnetIds: ["subnet-a"], securityGroupIds: ["sg-1"] },
-        keepWarm: false,
+        keepWarm: [],
         provisionedConcurrency: 2,
         policies: ["arn:aws:iam::123456789012:policy/read-config", { Action: "s3:GetObject", Resource: "arn:aws:s3:::bucket/key" }],
     }],
@@ -301,7 +302,7 @@ describe("IAM audit: no '*' anywhere the component decides", () => {
     });
 
     test("every resource-less exception names its source", () => {
-        expect(Object.keys(RESOURCE_LESS_ACTIONS).sort()).toEqual(["ec2:DescribeNetworkInterfaces", "ec2:DescribeSubnets"]);
+        expect(Object.keys(RESOURCE_LESS_ACTIONS).sort()).toEqual(["cloudwatch:GetMetricData", "ec2:DescribeNetworkInterfaces", "ec2:DescribeSubnets"]);
         for (const source of Object.values(RESOURCE_LESS_ACTIONS)) expect(source).toMatch(/Service Authorization Reference/);
     });
 });

@@ -253,8 +253,8 @@ describe("MangumFunction options", () => {
         expect(one("aws:apigatewayv2/stage:Stage").inputs.defaultRouteSettings).toEqual({ throttlingBurstLimit: 50, throttlingRateLimit: 10 });
     });
 
-    test("http: false creates no front door and no public permission", async () => {
-        const c = await build({ http: false });
+    test("http: \"none\" creates no front door and no public permission", async () => {
+        const c = await build({ http: "none" });
         expect(byType("aws:lambda/functionUrl:FunctionUrl")).toHaveLength(0);
         expect(byType("aws:apigatewayv2/api:Api")).toHaveLength(0);
         expect(byType("aws:lambda/permission:Permission").filter((p) => p.inputs.principal === "*")).toHaveLength(0);
@@ -391,7 +391,7 @@ describe("MangumFunction options", () => {
     });
 
     test("postTraffic smoke reuses the pre-traffic hook as AfterAllowTraffic", async () => {
-        await build({ deployment: { postTraffic: "smoke" } });
+        await build({ deployment: { postTraffic: { smoke: true } } });
         expect(JSON.parse(one("aws:lambda/invocation:Invocation", "api-deploy").inputs.input).deployment).toEqual({
             applicationName: "api-app",
             deploymentGroupName: "api-group",
@@ -409,8 +409,8 @@ describe("MangumFunction options", () => {
         expect(policiesOf("api-codedeploy-role").find((s) => s.Sid === "InvokeOwnHooks").Resource).toEqual([`arn:aws:lambda:${REGION}:${ACCOUNT}:function:api-pre-traffic`, arn]);
     });
 
-    test("deployment: false — no CodeDeploy; the deployer warms then moves the alias itself", async () => {
-        const c = await build({ deployment: false });
+    test("deployment disabled — no CodeDeploy; the deployer warms then moves the alias itself", async () => {
+        const c = await build({ deployment: { enabled: false } });
         expect(recorded.filter((r) => r.type.startsWith("aws:codedeploy/"))).toHaveLength(0);
         expect(recorded.filter((r) => r.name === "api-pre-traffic")).toHaveLength(0);
         expect(JSON.parse(one("aws:lambda/invocation:Invocation", "api-deploy").inputs.input).deployment).toBeNull();
@@ -439,8 +439,8 @@ describe("MangumFunction options", () => {
         ]);
     });
 
-    test("keepWarm: false creates no schedule and no keep-warm hook", async () => {
-        await build({ keepWarm: false });
+    test("keepWarm: [] creates no schedule and no keep-warm hook", async () => {
+        await build({ keepWarm: [] });
         expect(byType("aws:cloudwatch/eventRule:EventRule")).toHaveLength(0);
         expect(recorded.filter((r) => r.name.startsWith("api-keep-warm"))).toHaveLength(0);
     });
@@ -556,7 +556,7 @@ describe("MangumFunction safe defaults at preview", () => {
         ["reservedConcurrency set", { reservedConcurrency: 20 }],
         ["an IAM-signed URL", { functionUrlAuth: "AWS_IAM" as const }],
         ["the throttled HTTP API", { http: "http-api" as const }],
-        ["no front door", { http: false as const }],
+        ["no front door", { http: "none" as const }],
     ])("no warning with %s", async (_label, args) => {
         await build(args);
         expect(warn).not.toHaveBeenCalled();
@@ -573,5 +573,32 @@ describe("MangumFunction validation", () => {
         );
         await settle();
         expect(recorded).toEqual([]);
+    });
+});
+
+describe("MangumFunction builds from what validation read, never from the arguments again", () => {
+    beforeEach(reset);
+    test("a Proxy that answers differently the second time cannot slip an unvalidated value into a resource", async () => {
+        // Each field is read once, as a snapshot of own data properties; every later read would see the hostile values.
+        const reads = new Map<string | symbol, number>();
+        const target = { code: __dirname, memorySize: 512, http: "http-api", httpApi: { throttlingBurstLimit: 50 }, policies: ["arn:aws:iam::aws:policy/ReadOnlyAccess"] };
+        const later: Record<string, unknown> = { memorySize: 99999, http: "function-url", httpApi: { throttlingBurstLimit: 0 }, policies: ["*"], code: 42 };
+        const args = new Proxy(target, {
+            getOwnPropertyDescriptor(t, key) {
+                const n = (reads.get(key) ?? 0) + 1;
+                reads.set(key, n);
+                const d = Reflect.getOwnPropertyDescriptor(t, key);
+                return n > 1 && d && typeof key === "string" && key in later ? { ...d, value: later[key] } : d;
+            },
+            get(t, key, r) {
+                return typeof key === "string" && key in later ? later[key] : Reflect.get(t, key, r);
+            },
+        });
+        new MangumFunction("api", args as unknown as lib.MangumFunctionArgs);
+        await settle();
+        expect(one("aws:lambda/function:Function", "api").inputs.memorySize).toBe(512);
+        expect(one("aws:apigatewayv2/stage:Stage", "api-api").inputs.defaultRouteSettings).toEqual({ throttlingBurstLimit: 50, throttlingRateLimit: 100 });
+        expect(byType("aws:lambda/functionUrl:FunctionUrl")).toEqual([]);
+        expect(byType("aws:iam/rolePolicyAttachment:RolePolicyAttachment").map((r) => r.inputs.policyArn)).toEqual(["arn:aws:iam::aws:policy/ReadOnlyAccess"]);
     });
 });

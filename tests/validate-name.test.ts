@@ -41,13 +41,13 @@ const LARGEST: Partial<lib.MangumFunctionArgs>[] = [
         policies: [`arn:aws:iam::${ACCOUNT}:policy/p`, { Action: "s3:GetObject", Resource: "arn:aws:s3:::b/*" }],
         deployment: {
             config: DeploymentConfig.linear({ percentage: 20, intervalMinutes: 2 }),
-            errorAlarm: true,
-            postTraffic: "smoke",
+            errorAlarm: {},
+            postTraffic: { smoke: true },
             triggers: [{ name: "t", topicArn: `arn:aws:sns:us-east-1:${ACCOUNT}:deploys`, events: ["DeploymentFailure"] }],
         },
         keepWarm: Array.from({ length: 10 }, (_, i) => ({ schedule: `rate(${i + 2} minutes)` })),
     },
-    { deployment: false, functionUrlAuth: "NONE" },
+    { deployment: { enabled: false }, functionUrlAuth: "NONE" },
 ];
 
 async function children(name: string, args: Partial<lib.MangumFunctionArgs>) {
@@ -75,7 +75,7 @@ describe("the component name's limit matches its children's AWS names", () => {
         });
         const over = slack.filter((s) => s.slack < 0);
         expect(over).toEqual([]);
-        if (args.deployment !== false) {
+        if (args.deployment?.enabled !== false) {
             // The pre-traffic hook exists: its role is the child that sets the limit, with no room left.
             const tightest = Math.min(...slack.map((s) => s.slack));
             expect(tightest).toBe(0);

@@ -7,10 +7,15 @@ const code = __dirname;
 const problemsOf = (args: Partial<MangumFunctionArgs>) => resolveMangumFunctionArgs({ code, ...args } as MangumFunctionArgs).problems;
 
 describe("resolveMangumFunctionArgs", () => {
-    test("defaults", () => {
+    test("defaults", async () => {
         const { settings, problems } = resolveMangumFunctionArgs({ code });
         expect(problems).toEqual([]);
-        expect(settings).toEqual({
+        // A directory path becomes the archive the function is built from (its path is a Promise: compared apart).
+        const { code: archive, ...rest } = settings;
+        expect(archive).toBeInstanceOf(pulumi.asset.FileArchive);
+        expect(await (archive as pulumi.asset.FileArchive).path).toBe(code);
+        expect(rest).toEqual({
+            policies: { managed: [], statements: [] },
             handler: "main.handler",
             runtime: "python3.13",
             architecture: "arm64",
@@ -21,9 +26,9 @@ describe("resolveMangumFunctionArgs", () => {
             functionUrlAuth: "NONE",
             logRetentionDays: 30,
             snapStart: false,
-            warmup: { concurrency: 5, holdMs: [250, 400], mode: "helper", minDistinct: 5, failOnCheckError: true, timeoutSeconds: 120 },
+            warmup: { concurrency: 5, holdMs: [250, 400], mode: "helper", minDistinct: 5, failOnCheckError: true, timeoutSeconds: 120, traffic: { enabled: false } },
             keepWarm: [{ schedule: "rate(5 minutes)", concurrency: 5 }],
-            deployment: { config: DeploymentConfig.Canary10Percent5Minutes, alarms: [], errorAlarm: false, triggers: [], postTraffic: false },
+            deployment: { config: DeploymentConfig.Canary10Percent5Minutes, alarms: [], errorAlarm: false, coldStartAlarm: { enabled: false }, triggers: [], postTraffic: false },
             httpApi: { throttlingBurstLimit: 200, throttlingRateLimit: 100 },
         });
     });
@@ -69,7 +74,7 @@ describe("resolveMangumFunctionArgs", () => {
             { logRetentionDays: 10 },
             "logRetentionDays must be one of 0, 1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827, 2192, 2557, 2922, 3288, 3653 (CloudWatch's allowed values; 0 keeps logs forever); got 10.",
         ],
-        ["unknown front door", { http: "alb" as any }, 'http must be "function-url", "http-api" or false; got "alb".'],
+        ["unknown front door", { http: "alb" as any }, 'http must be "function-url", "http-api" or "none"; got "alb".'],
         ["URL auth without a URL", { http: "http-api", functionUrlAuth: "AWS_IAM" }, 'functionUrlAuth applies only to http: "function-url"; got http: "http-api".'],
         ["six layers", { layers: ["a", "b", "c", "d", "e", "f"] }, "layers accepts at most 5 layer ARNs (a Lambda limit); got 6."],
         ["zero reserved concurrency", { reservedConcurrency: 0 }, "reservedConcurrency must be an integer from 1 to 100000; got 0."],
@@ -99,19 +104,22 @@ describe("resolveMangumFunctionArgs", () => {
         ],
         ["keep-warm wider than reserved concurrency", { reservedConcurrency: 5, keepWarm: [{ concurrency: 8 }] }, "keepWarm[0].concurrency (8) exceeds reservedConcurrency (5)."],
         ["provisioned above reserved", { reservedConcurrency: 5, provisionedConcurrency: 6 }, "provisionedConcurrency (6) exceeds reservedConcurrency (5)."],
-        ["keep-warm with bad rate unit", { keepWarm: { schedule: "rate(5 minute)" } }, 'keepWarm.schedule: use the plural unit for a rate above 1, e.g. "rate(5 minutes)"; got "rate(5 minute)".'],
-        ["keep-warm rate of 1 in plural", { keepWarm: { schedule: "rate(1 minutes)" } }, 'keepWarm.schedule: use the singular unit for a rate of 1, e.g. "rate(1 minute)"; got "rate(1 minutes)".'],
+        ["keep-warm with bad rate unit", { keepWarm: [{ schedule: "rate(5 minute)" }] }, 'keepWarm[0].schedule: use the plural unit for a rate above 1, e.g. "rate(5 minutes)"; got "rate(5 minute)".'],
+        ["keep-warm rate of 1 in plural", { keepWarm: [{ schedule: "rate(1 minutes)" }] }, 'keepWarm[0].schedule: use the singular unit for a rate of 1, e.g. "rate(1 minute)"; got "rate(1 minutes)".'],
         [
             "keep-warm cron with five fields",
             { keepWarm: [{ schedule: "cron(*/5 * * * *)" }] },
             'keepWarm[0].schedule: a cron expression has 6 fields (minutes hours day-of-month month day-of-week year); got 5 in "cron(*/5 * * * *)".',
         ],
         ["keep-warm concurrency 0", { keepWarm: [{ concurrency: 0 }] }, "keepWarm[0].concurrency must be an integer from 1 to 100; got 0."],
-        ["keep-warm empty list", { keepWarm: [] }, "keepWarm must list at least one schedule; use keepWarm: false to turn keep-warm off."],
+        ["a predefined config contradicted", { deployment: { config: { name: "CodeDeployDefault.LambdaAllAtOnce", type: "Linear" } } }, 'deployment.config: CodeDeployDefault.LambdaAllAtOnce has type "AllAtOnce", not "Linear"; drop type or pick the config that has it.'],
+        ["deployment disabled with settings", { deployment: { enabled: false, errorAlarm: {} } }, "deployment.enabled is false, so deployment.errorAlarm would be ignored; remove deployment.errorAlarm or enable deployments."],
+        ["postTraffic smoke and a function", { deployment: { postTraffic: { smoke: true, functionName: "f", functionArn: "arn:aws:lambda:us-east-1:123456789012:function:f" } } }, "deployment.postTraffic: give either smoke: true or { functionName, functionArn } of your own hook, not both."],
         [
             "hand-made deployment config",
             { deployment: { config: { kind: "predefined", name: "CodeDeployDefault.OneAtATime" } as any } },
-            'deployment.config must be a DeploymentConfig constant (e.g. DeploymentConfig.Canary10Percent5Minutes) or DeploymentConfig.canary(...) / DeploymentConfig.linear(...); got {"kind":"predefined","name":"CodeDeployDefault.OneAtATime"}.',
+            'deployment.config must be a DeploymentConfig constant (e.g. DeploymentConfig.Canary10Percent5Minutes) or DeploymentConfig.canary(...) / DeploymentConfig.linear(...) ' +
+                '(in other languages { name: "CodeDeployDefault.Lambda..." } or { type: "Canary" | "Linear", percentage, intervalMinutes }); got {"kind":"predefined","name":"CodeDeployDefault.OneAtATime"}.',
         ],
         [
             "custom config tampered after creation",
@@ -124,7 +132,11 @@ describe("resolveMangumFunctionArgs", () => {
             { deployment: { triggers: [{ name: "t", topicArn: "arn:aws:sns:us-east-1:123456789012:a", events: ["DeploymentFailure"] }, { name: "t", topicArn: "arn:aws:sns:us-east-1:123456789012:b", events: ["DeploymentFailure"] }] } },
             'deployment.triggers[1].name "t" is used twice; trigger names must be unique.',
         ],
-        ["post-traffic of the wrong shape", { deployment: { postTraffic: "always" as any } }, 'deployment.postTraffic must be false, "smoke", or { functionName, functionArn } of your own hook; got "always".'],
+        [
+            "post-traffic of the wrong shape",
+            { deployment: { postTraffic: "always" as any } },
+            `deployment.postTraffic must be { smoke: true }, { functionName, functionArn } of your own hook, or {} for none (TypeScript's false, "smoke", or { functionName, functionArn } are accepted too); got "always".`,
+        ],
     ])("%s", (_label, args, message) => {
         expect(problemsOf(args)).toEqual([message]);
     });
@@ -195,6 +207,52 @@ describe("resolved settings the component builds from", () => {
         const { settings } = resolveMangumFunctionArgs({ code, http: "http-api", httpApi: { throttlingRateLimit: 5 }, deployment: { alarms: ["a", latency] } });
         expect(settings.deployment && settings.deployment.alarms).toEqual(["a", latency]);
         expect(settings.httpApi).toEqual({ throttlingBurstLimit: 200, throttlingRateLimit: 5 });
+    });
+});
+
+describe("one spelling for every language, and 0.1's TypeScript spellings still accepted", () => {
+    // The schema (tests/schema.test.ts) has no `false | {...}` unions: "off" is an explicit value.
+    // Programs written against 0.1 (JavaScript, or TypeScript through `any`) keep working.
+    const resolve = (args: Record<string, unknown>) => {
+        const { settings, problems } = resolveMangumFunctionArgs({ code, ...args } as MangumFunctionArgs);
+        expect(problems).toEqual([]);
+        return settings;
+    };
+    test.each<[string, Record<string, unknown>, Record<string, unknown>]>([
+        ["http", { http: "none" }, { http: false }],
+        ["deployment", { deployment: { enabled: false } }, { deployment: false }],
+        ["keepWarm", { keepWarm: [] }, { keepWarm: false }],
+        ["keepWarm, one schedule", { keepWarm: [{ schedule: "rate(1 minute)" }] }, { keepWarm: { schedule: "rate(1 minute)" } }],
+        ["errorAlarm on", { deployment: { errorAlarm: {} } }, { deployment: { errorAlarm: true } }],
+        ["errorAlarm off", { deployment: { errorAlarm: { enabled: false } } }, { deployment: { errorAlarm: false } }],
+        ["postTraffic smoke", { deployment: { postTraffic: { smoke: true } } }, { deployment: { postTraffic: "smoke" } }],
+        ["postTraffic none", { deployment: { postTraffic: {} } }, { deployment: { postTraffic: false } }],
+        ["a predefined config by name", { deployment: { config: { name: "CodeDeployDefault.LambdaLinear10PercentEvery1Minute" } } }, { deployment: { config: DeploymentConfig.Linear10PercentEvery1Minute } }],
+        ["a custom config by its fields", { deployment: { config: { type: "Linear", percentage: 20, intervalMinutes: 3 } } }, { deployment: { config: DeploymentConfig.linear({ percentage: 20, intervalMinutes: 3 }) } }],
+        [
+            "an inline statement",
+            { policyStatements: [{ Action: ["s3:GetObject"], Resource: ["arn:aws:s3:::b/k"] }] },
+            { policies: [{ Action: ["s3:GetObject"], Resource: ["arn:aws:s3:::b/k"] }] },
+        ],
+    ])("%s: the new spelling resolves as 0.1's did", (_, now, before) => {
+        const a = resolve(now);
+        const b = resolve(before);
+        // Inline statements keep the resource name they had (policies[i] → "inline-i"); everything else is equal.
+        if ("policyStatements" in now) {
+            expect(a.policies.statements.map((s) => s.statement)).toEqual(b.policies.statements.map((s) => s.statement));
+            expect([a.policies.statements[0]!.key, b.policies.statements[0]!.key]).toEqual(["statement-0", "inline-0"]);
+        } else {
+            expect({ ...a, code: undefined }).toEqual({ ...b, code: undefined });
+        }
+    });
+    test("inline statements are written in IAM's field order, whatever order the program used", () => {
+        // A Python dict and a TypeScript literal must give the same policy text (tests/schema-cli.test.ts found this).
+        const s = resolve({ policyStatements: [{ Resource: ["arn:aws:s3:::b/k"], Action: ["s3:GetObject"], Sid: "Read" }] });
+        expect(Object.keys(s.policies.statements[0]!.statement)).toEqual(["Sid", "Action", "Resource"]);
+    });
+    test("a predefined config given by name resolves to the catalogue constant itself", () => {
+        const s = resolve({ deployment: { config: { name: "CodeDeployDefault.LambdaAllAtOnce" } } });
+        expect(s.deployment && s.deployment.config).toBe(DeploymentConfig.AllAtOnce);
     });
 });
 

@@ -130,9 +130,9 @@ const api = new MangumFunction("api", {
     vpc: { subnetIds: vpc.privateSubnetIds, securityGroupIds: [apiSecurityGroupId] },
     policies: [{ Sid: "ReadTheDatabaseSecret", Action: "secretsmanager:GetSecretValue", Resource: secretArn }],
     http: "http-api",
-    deployment: { config: DeploymentConfig.Canary10Percent5Minutes, errorAlarm: true },
+    deployment: { config: DeploymentConfig.Canary10Percent5Minutes, errorAlarm: {} },
     warmup: { checks: ["db"] },
-    keepWarm: { schedule: "rate(5 minutes)" },
+    keepWarm: [{ schedule: "rate(5 minutes)" }],
 });
 
 export const url = api.url;

@@ -14,6 +14,7 @@ from __future__ import annotations
 from mangum_warmup import psycopg_check, warmable  # isort: skip
 
 import os
+import time
 from typing import Any
 
 from fastapi import FastAPI
@@ -51,6 +52,16 @@ def healthz() -> dict[str, bool]:
 @app.get("/")
 def index() -> dict[str, str]:
     return {"hello": "from Lambda", "version": os.environ.get("AWS_LAMBDA_FUNCTION_VERSION", "$LATEST")}
+
+
+@app.get("/work")
+def work(ms: int = 50) -> dict[str, int]:
+    # A request that takes `ms` of service time without using the CPU (a
+    # downstream call, say): the benchmark's simulated users hit it, so that
+    # their requests overlap as real users' do and each user needs an
+    # environment of its own, on a 2-core machine.
+    time.sleep(max(0, min(ms, 2_000)) / 1000)
+    return {"ms": ms}
 
 
 @app.get("/db")

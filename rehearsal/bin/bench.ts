@@ -7,11 +7,15 @@
  *     with and without the pre-traffic warm-up (p50, max, cold starts);
  *  2. distinct environments per warm-up, over fresh (cold) versions;
  *  3. the pre-traffic hook's wall time against its slowest warm-up invocation;
- *  4. hook bundle size and cold import time.
+ *  4. hook bundle size and cold import time;
+ *  5. a deploy under load (rehearsal/scenarios/load.ts): C users (5, 10, 20)
+ *     through the alias during a whole time-compressed canary, per strategy
+ *     (no warm-up, fixed N = 5, traffic-aware), cold starts and latency per step.
  *
- * Writes bench/results/bench.json and bench/results/bench.svg, and rewrites
- * the table in docs/benchmarks.md. Options: --reps N (burst repetitions,
- * default 3), --trials N (distinctness trials, default 20).
+ * Writes bench/results/bench.json, bench.svg, load.json and load.svg, and
+ * rewrites the tables in docs/benchmarks.md. Options: --reps N (burst
+ * repetitions, default 3), --trials N (distinctness trials, default 20),
+ * --load-users 5,10,20, --load-only (section 5 only), --skip-load.
  * Exit code 0 when every target is met, 1 otherwise.
  */
 import { LambdaClient } from "@aws-sdk/client-lambda";
@@ -24,21 +28,28 @@ import { WARMUP_LAMBDA_CLIENT_CONFIG, runWarmup } from "../../hooks/warm";
 import { renderMarkdown, renderSvg, type BenchResults, type BurstTrial, type HookTrial } from "../scenarios/bench-report";
 import { REGION } from "../lambda/service";
 import { burst, deployVersion } from "../scenarios/scenario";
-import { ALIAS, APP, PRE_TRAFFIC, PrerequisiteError, Stage } from "../scenarios/stage";
+import { ALIAS, APP, PRE_TRAFFIC, PrerequisiteError, Stage, findRoot } from "../scenarios/stage";
+import { deployUnderLoad, type LoadRun, type Strategy } from "../scenarios/load";
+import { DEPLOY_STEPS, deployColdStarts, renderLoadMarkdown, renderLoadSvg, type LoadResults } from "../scenarios/load-report";
 import { max, median, ms } from "../support/stats";
 
 const out = (line = ""): void => void process.stdout.write(line + "\n");
 
-function parseArgs(argv: string[]): { reps: number; trials: number } {
-    const options = { reps: 3, trials: 20 };
+function parseArgs(argv: string[]): { reps: number; trials: number; loadUsers: number[]; load: "also" | "only" | "skip" } {
+    const options = { reps: 3, trials: 20, loadUsers: [5, 10, 20], load: "also" as "also" | "only" | "skip" };
     for (let i = 0; i < argv.length; i++) {
         const arg = argv[i];
         const value = Number(argv[i + 1]);
         if ((arg === "--reps" || arg === "--trials") && Number.isInteger(value) && value > 0) {
             options[arg === "--reps" ? "reps" : "trials"] = value;
             i++;
+        } else if (arg === "--load-users" && /^\d+(,\d+)*$/.test(argv[i + 1] ?? "")) {
+            options.loadUsers = (argv[i + 1] as string).split(",").map(Number).filter((n) => n > 0 && n <= 50);
+            i++;
+        } else if (arg === "--load-only" || arg === "--skip-load") {
+            options.load = arg === "--load-only" ? "only" : "skip";
         } else {
-            throw new Error(`unknown or invalid option ${arg} (known: --reps N, --trials N)`);
+            throw new Error(`unknown or invalid option ${arg} (known: --reps N, --trials N, --load-users 5,10,20, --load-only, --skip-load)`);
         }
     }
     return options;
@@ -140,10 +151,10 @@ function bundleFacts(root: string): BenchResults["bundles"] {
     });
 }
 
-function updateDocs(root: string, markdown: string): void {
+function updateDocs(root: string, markdown: string, section = "results"): void {
     const file = path.join(root, "docs", "benchmarks.md");
-    const begin = "<!-- bench:results:begin -->";
-    const end = "<!-- bench:results:end -->";
+    const begin = `<!-- bench:${section}:begin -->`;
+    const end = `<!-- bench:${section}:end -->`;
     const text = fs.existsSync(file) ? fs.readFileSync(file, "utf8") : `# Benchmarks\n\n${begin}\n${end}\n`;
     const i = text.indexOf(begin);
     const j = text.indexOf(end);
@@ -154,6 +165,13 @@ function updateDocs(root: string, markdown: string): void {
 async function main(): Promise<number> {
     const options = parseArgs(process.argv.slice(2));
     out("pulumi-mangum benchmark: one run on this machine, on the rehearsal stage");
+    let loadPass = true;
+    if (options.load !== "skip") {
+        const code = await loadSection(options.loadUsers);
+        if (code === null) return 1;
+        loadPass = code;
+        if (options.load === "only") return loadPass ? 0 : 1;
+    }
     let stage: Stage;
     try {
         stage = await Stage.start({ minuteMs: 50, deploymentConfigName: "CodeDeployDefault.LambdaAllAtOnce" });
@@ -204,11 +222,115 @@ async function main(): Promise<number> {
         out();
         for (const t of results.targets) out(`  ${t.pass ? "PASS" : "FAIL"}  ${t.name}: ${t.value}`);
         out("Results: bench/results/bench.json, bench/results/bench.svg, docs/benchmarks.md");
-        return results.targets.every((t) => t.pass) ? 0 : 1;
+        return results.targets.every((t) => t.pass) && loadPass ? 0 : 1;
     } finally {
         process.off("SIGINT", stop);
         await stage.stop();
     }
+}
+
+// ------------------------------------------------------------ deploy under load
+
+/** One CodeDeploy minute in the load section (ms); the canary's 5 minutes last 5 s. */
+const LOAD_MINUTE_MS = 1_000;
+const LOAD = {
+    canary: { weight: 0.1, minutes: 5 },
+    // Lambda reaps idle environments after an undocumented time, minutes in practice; here 4 of the canary's 5 minutes,
+    // so the warm-up's idle environments are gone by the final step unless something keeps them warm.
+    idleTimeoutMs: 4 * LOAD_MINUTE_MS,
+    serviceMs: 100,
+    thinkMs: [20, 80] as [number, number],
+    // Reserved concurrency as a user would set it for 20 users and a traffic-aware warm-up (20 × 1.5 = 30 held at once
+    // beside the users' 20), with room to spare: the stand-in throttles beyond it, as Lambda does.
+    appConcurrency: 60,
+    keepWarmEveryMs: 2 * LOAD_MINUTE_MS,
+    warmPhaseMs: 3_000,
+    afterMs: 2_000,
+    // A one-minute window reads the peak of this run's steady phase (the runs of one C follow each other).
+    traffic: { maximum: 50, headroom: 1.5, windowMinutes: 1 },
+};
+
+/** Runs section 5 on its own stage; true when its targets are met, null when the stage could not start. */
+async function loadSection(usersList: number[]): Promise<boolean | null> {
+    out(`5. deploy under load: ${usersList.join(", ")} users × (no warm-up, fixed N = 5, traffic-aware), canary ${LOAD.canary.weight * 100} % for ${LOAD.canary.minutes} min (1 min = ${LOAD_MINUTE_MS} ms)`);
+    let stage: Stage;
+    try {
+        stage = await Stage.start({
+            minuteMs: LOAD_MINUTE_MS,
+            deploymentConfigName: "CodeDeployDefault.LambdaCanary10Percent5Minutes",
+            idleTimeoutMs: LOAD.idleTimeoutMs,
+            appConcurrency: LOAD.appConcurrency,
+            maxEnvironments: 100,
+            // Rendered traffic-aware, so the roles hold its grants and the cold-start metric exists; the fixed runs drop it.
+            warmup: { traffic: LOAD.traffic },
+        });
+    } catch (err) {
+        if (err instanceof PrerequisiteError) {
+            out(err.message);
+            return null;
+        }
+        throw err;
+    }
+    const fixedConcurrency = stage.settings.concurrency;
+    const runs: LoadRun[] = [];
+    try {
+        const first = await deployVersion(stage, "first", { APP_RELEASE: "load-first" });
+        if (!first.outcome.ok) throw new Error(`the first deploy failed: ${first.outcome.errorMessage}`);
+        let release = 0;
+        for (const users of usersList) {
+            for (const strategy of ["traffic", "fixed", "none"] as Strategy[]) {
+                const run = await deployUnderLoad(stage, { users, strategy, ...LOAD, minuteMs: LOAD_MINUTE_MS, release: `load-${++release}` });
+                runs.push(run);
+                const deploySteps = run.steps.filter((s) => s.step !== "before");
+                out(
+                    `  ${String(users).padStart(2)} users, ${strategy.padEnd(7)}: warmed ${run.warmed ? `${run.warmed.requested} (${run.warmed.basis})` : "nothing"}, ` +
+                        deploySteps.map((s) => `${s.step}: ${s.coldStarts}/${s.requests} cold (${s.coldOnNew} on the new version), ${s.throttled} throttled, p99 ${ms(s.p99)}`).join("; ") +
+                        (run.deployOk ? "" : `; DEPLOY FAILED: ${run.deployError}`),
+                );
+            }
+        }
+    } finally {
+        await stage.stop();
+    }
+    const warm = runs.flatMap((r) => r.requests.filter((q) => q.step === "before" && !q.cold && !q.throttled && !q.error).map((q) => q.latencyMs));
+    const warmP50 = median(warm);
+    const aware = runs.filter((r) => r.strategy === "traffic");
+    const awareCold = aware.map((r) => `${r.users}: ${deployColdStarts(r)}`).join(", ");
+    const fixedCold = runs.filter((r) => r.strategy === "fixed").map((r) => `${r.users}: ${deployColdStarts(r)}`).join(", ");
+    const worstP99 = (r: LoadRun): number => Math.max(...DEPLOY_STEPS(r).map((s) => s.p99).filter((v) => Number.isFinite(v)));
+    const results: LoadResults = {
+        measuredAt: new Date().toISOString(),
+        machine: { cpus: os.cpus().length, cpu: os.cpus()[0]?.model ?? "unknown", memoryGiB: Math.round(os.totalmem() / 2 ** 30), node: process.version },
+        config: { minuteMs: LOAD_MINUTE_MS, canary: LOAD.canary, idleTimeoutMs: LOAD.idleTimeoutMs, serviceMs: LOAD.serviceMs, thinkMs: LOAD.thinkMs, appConcurrency: LOAD.appConcurrency, keepWarmEveryMs: LOAD.keepWarmEveryMs, fixedConcurrency, traffic: LOAD.traffic },
+        warmP50Ms: warmP50,
+        runs: runs.map(({ requests: _r, ...rest }) => rest),
+        targets: [
+            {
+                name: "traffic-aware: 0 user-facing cold starts during the deploy, for every C (fixed N = 5 beside it)",
+                value: `traffic-aware ${awareCold}; fixed ${fixedCold}`,
+                pass: aware.length > 0 && aware.every((r) => r.deployOk && deployColdStarts(r) === 0),
+            },
+            {
+                name: `traffic-aware: p99 ≤ 2 × warm p50 (${ms(2 * warmP50)}) at every step`,
+                value: aware.map((r) => `${r.users}: ${ms(worstP99(r))}`).join(", "),
+                pass: aware.length > 0 && aware.every((r) => worstP99(r) <= 2 * warmP50),
+            },
+            {
+                name: "traffic-aware: no user request throttled during the deploy",
+                value: aware.map((r) => `${r.users}: ${DEPLOY_STEPS(r).reduce((n, s) => n + s.throttled, 0)}`).join(", "),
+                pass: aware.every((r) => DEPLOY_STEPS(r).every((s) => s.throttled === 0)),
+            },
+        ],
+    };
+    const root = findRoot();
+    const dir = path.join(root, "bench", "results");
+    fs.mkdirSync(dir, { recursive: true });
+    fs.writeFileSync(path.join(dir, "load.json"), JSON.stringify(results, null, 2) + "\n");
+    fs.writeFileSync(path.join(dir, "load.svg"), renderLoadSvg(results));
+    updateDocs(root, renderLoadMarkdown(results), "load");
+    for (const t of results.targets) out(`  ${t.pass ? "PASS" : "FAIL"}  ${t.name}: ${t.value}`);
+    out("Results: bench/results/load.json, bench/results/load.svg, docs/benchmarks.md");
+    return results.targets.every((t) => t.pass);
 }
 
 main().then(

@@ -53,6 +53,8 @@ export interface CodeDeployOptions {
     /** Authorizes API requests and CodeDeploy's own calls (with each group's service role); without it nothing is checked. */
     iam?: IamGate;
     log: Logger;
+    /** The state of a CloudWatch alarm (the CloudWatch stand-in's); without it every watched alarm is OK. */
+    alarmState?: (name: string) => string;
 }
 
 /** A trigger of the deployment group: an SNS topic told about some deployment events (CodeDeploy TriggerConfig). */
@@ -357,7 +359,7 @@ export class CodeDeployStandIn extends LoopbackApi {
             await this.finish(d, "Succeeded");
         } catch (err) {
             const failure = err instanceof LifecycleFailure ? err : new LifecycleFailure("InternalError", (err as Error).message);
-            await this.finish(d, d.stopRequested ? "Stopped" : "Failed", failure);
+            await this.finish(d, d.stopRequested || failure.code === "ALARM_ACTIVE" ? "Stopped" : "Failed", failure);
         }
     }
 
@@ -513,6 +515,18 @@ export class CodeDeployStandIn extends LoopbackApi {
                 ev.endTime = Date.now();
                 throw err;
             }
+            return;
+        }
+        // An alarm in ALARM stops the deployment (status Stopped) and rolls it back when the group says so
+        // (CodeDeploy user guide, "Monitoring deployments with CloudWatch alarms in CodeDeploy").
+        const firing = group.alarms.filter((a) => this.options.alarmState?.(a) === "ALARM");
+        if (firing.length > 0) {
+            ev.status = "Failed";
+            ev.endTime = Date.now();
+            throw new LifecycleFailure(
+                "ALARM_ACTIVE",
+                `One or more alarms have been activated according to the Amazon CloudWatch metrics you selected, and the affected deployments have been stopped. Activated alarms: <${firing.join(", ")}>`,
+            );
         }
     }
 

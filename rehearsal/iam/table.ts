@@ -366,6 +366,18 @@ export const AUTHORIZATION_TABLE: readonly AuthorizationRow[] = [
         source: "SAR (alarm); CODEDEPLOY_ROLE",
     },
     {
+        service: "cloudwatch",
+        operation: "GetMetricData",
+        sdkCommand: "GetMetricDataCommand",
+        callers: ["hooks"],
+        // The optional `dataset` type is for OTLP datasets queried with PromQL; a classic metric query
+        // (AWS/Lambda ConcurrentExecutions, the cold-start metric) names no resource, so it is asked for on "*".
+        referenceResourceTypes: { "cloudwatch:GetMetricData": ["dataset"] },
+        resource: '"*": a classic metric query names no resource',
+        checks: () => [{ action: "cloudwatch:GetMetricData", resource: "*" }],
+        source: "SAR (GetMetricData: no required resource type; dataset optional, OTLP only); CloudWatch user guide, auth-and-access-control-cw (CloudWatch permissions reference: GetMetricData, resource *)",
+    },
+    {
         service: "sns",
         operation: "Publish",
         callers: ["codedeploy"],

@@ -32,6 +32,7 @@ import { RoleNotAssumableError, type Principal } from "../iam/authorize";
 import { IamDenied, type IamGate } from "../iam/gate";
 import { ExecutionEnvironment, type EmulatorAnswer } from "./environment";
 import { LoopbackApi, readBody, sleep } from "../support/net";
+import { exitOnTermination } from "../support/signals";
 
 export { ACCOUNT, REGION, functionArn };
 
@@ -245,6 +246,8 @@ export class LambdaStandIn extends LoopbackApi {
         this.reaper.unref();
         // Children must not outlive us, whatever ends this process.
         process.on("exit", this.exitHandler);
+        // ... including SIGTERM/SIGHUP (jest ending a worker), which skip "exit" listeners otherwise.
+        exitOnTermination();
     }
 
     /** Kills every environment and stops serving. Pending Event deliveries are dropped. */
@@ -298,6 +301,15 @@ export class LambdaStandIn extends LoopbackApi {
     /** UpdateFunctionCode + UpdateFunctionConfiguration: changes `$LATEST` only. */
     updateFunction(name: string, changes: Partial<Omit<FunctionConfig, "name">>): void {
         const fn = this.fn(name);
+        if (this.options.iam && changes.roleArn !== undefined && changes.roleArn !== fn.config.roleArn) {
+            // UpdateFunctionConfiguration with a new Role: Lambda assumes it, and refuses one it cannot assume (as CreateFunction).
+            try {
+                fn.principal = this.options.iam.principals.assume(changes.roleArn, name, "lambda.amazonaws.com");
+            } catch (err) {
+                if (err instanceof RoleNotAssumableError) throw new LambdaApiError(400, "InvalidParameterValueException", err.message);
+                throw err;
+            }
+        }
         fn.config = { ...fn.config, ...changes };
     }
 

@@ -33,6 +33,7 @@ import * as path from "node:path";
 import type { WarmupSettings } from "../../hooks/contract";
 import { WARMUP_CONFIG_ENV } from "../../hooks/contract";
 import { createLogger, type Logger } from "../../hooks/log";
+import { CloudWatchStandIn } from "../cloudwatch/service";
 import { CodeDeployStandIn } from "../codedeploy/service";
 import { Principals, type OutsideCaller, type RoleSpec } from "../iam/authorize";
 import { COMPONENT_NAME, renderRehearsalComponent, type ComponentModel, type FunctionModel, type InvocationModel } from "../iam/component";
@@ -65,6 +66,10 @@ export interface StageOptions {
     hookTimeoutMs?: number;
     /** Idle environments are reaped after this long. */
     idleTimeoutMs?: number;
+    /** The app's reserved concurrency, as a user would configure it (default 10). */
+    appConcurrency?: number;
+    /** Environments the machine may run at once, all functions together (the Lambda stand-in's default: 24). */
+    maxEnvironments?: number;
     /** CodeDeploy config of the deployment group (a predefined name). */
     deploymentConfigName?: string;
     /** Overrides of the warm-up settings (defaults: the component's, with the app's `db` check). */
@@ -214,6 +219,7 @@ export class Stage {
         readonly model: ComponentModel,
         readonly gate: IamGate,
         readonly outside: { users: OutsideCaller; stack: OutsideCaller; operator: OutsideCaller },
+        readonly cloudwatch: CloudWatchStandIn,
     ) {
         this.settings = model.warmup;
         const client = (caller: OutsideCaller, maxAttempts = 1): LambdaClient =>
@@ -230,7 +236,7 @@ export class Stage {
             appDir,
             deploymentConfigName: options.deploymentConfigName ?? "CodeDeployDefault.LambdaCanary10Percent5Minutes",
             warmup: rehearsalWarmupArgs(options.warmup),
-            reservedConcurrency: APP_CONCURRENCY,
+            reservedConcurrency: options.appConcurrency ?? APP_CONCURRENCY,
             ...(options.componentArgs ? { extraArgs: options.componentArgs } : {}),
         });
         const roles: RoleSpec[] = options.mutatePolicies ? options.mutatePolicies(model.roles) : model.roles;
@@ -252,6 +258,7 @@ export class Stage {
         let lambda: LambdaStandIn | undefined;
         let codedeploy: CodeDeployStandIn | undefined;
         let logs: LogsStandIn | undefined;
+        let cloudwatch: CloudWatchStandIn | undefined;
         try {
             lambda = new LambdaStandIn({
                 rie: paths.rie,
@@ -261,10 +268,24 @@ export class Stage {
                 baseEnv: {},
                 idleTimeoutMs: options.idleTimeoutMs ?? 300_000,
                 asyncRetryDelaysMs: options.asyncRetryDelaysMs ?? [1000, 2000],
+                ...(options.maxEnvironments !== undefined ? { maxEnvironments: options.maxEnvironments } : {}),
                 iam: gate,
                 log,
             });
             await lambda.start();
+            const lambdaRef = lambda;
+            cloudwatch = new CloudWatchStandIn({ records: () => lambdaRef.records, logEvents: () => lambdaRef.logEvents }, gate);
+            await cloudwatch.start();
+            for (const f of model.metricFilters) cloudwatch.registerMetricFilter(f);
+            for (const a of model.metricAlarms) {
+                cloudwatch.registerAlarm({
+                    ...a,
+                    statistic: a.statistic === "Maximum" ? "Maximum" : "Sum",
+                    comparisonOperator: a.comparisonOperator === "GreaterThanThreshold" ? "GreaterThanThreshold" : "GreaterThanOrEqualToThreshold",
+                    treatMissingData: "notBreaching",
+                });
+            }
+            const cloudwatchRef = cloudwatch;
             const preTraffic = model.functions.find((f) => f.hook === "pre-traffic");
             codedeploy = new CodeDeployStandIn({
                 lambda,
@@ -272,6 +293,7 @@ export class Stage {
                 hookTimeoutMs: options.hookTimeoutMs ?? (preTraffic?.timeoutSec ?? 120) * 1000,
                 iam: gate,
                 log,
+                alarmState: (name) => cloudwatchRef.alarmState(name),
             });
             await codedeploy.start();
             const standIn = lambda;
@@ -296,14 +318,16 @@ export class Stage {
                 AWS_ENDPOINT_URL_LAMBDA: lambda.endpoint,
                 AWS_ENDPOINT_URL_CODEDEPLOY: codedeploy.endpoint,
                 AWS_ENDPOINT_URL_CLOUDWATCH_LOGS: logs.endpoint,
+                AWS_ENDPOINT_URL_CLOUDWATCH: cloudwatch.endpoint,
             };
             for (const f of model.functions) {
                 lambda.createFunction(functionConfig(f, paths, appDir, options.appHandler, { ...endpoints, ...(f.hook === undefined ? { DATABASE_URL: pg.url() } : {}) }));
             }
-            return new Stage(paths, workDir, pg, lambda, codedeploy, logs, log, model, gate, outside);
+            return new Stage(paths, workDir, pg, lambda, codedeploy, logs, log, model, gate, outside, cloudwatch);
         } catch (err) {
             await codedeploy?.stop();
             await logs?.stop();
+            await cloudwatch?.stop();
             await lambda?.stop();
             await pg.stop();
             fs.rmSync(workDir, { recursive: true, force: true });
@@ -317,6 +341,7 @@ export class Stage {
         this.provider.destroy();
         await this.codedeploy.stop();
         await this.logs.stop();
+        await this.cloudwatch.stop();
         await this.lambda.stop();
         await this.pg.stop();
         if (!keepWorkDir) fs.rmSync(this.workDir, { recursive: true, force: true });

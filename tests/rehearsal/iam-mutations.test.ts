@@ -102,7 +102,7 @@ describe("one broken grant, one failed deploy that names it", () => {
         });
     });
 
-    test("`npm run rehearse -- --drop-statement app-deployer-role/ReadAliases` exits 1 and its output names the role, the action and the resource denied", () => {
+    test("`npm run rehearse -- --quick --drop-statement app-deployer-role/ReadAliases` exits 1 and its output names the role, the action and the resource denied", () => {
         const root = findRoot();
         const binary = path.join(root, "bin", "rehearsal", "bin", "rehearse.js");
         expect(fs.existsSync(binary)).toBe(true);

@@ -154,6 +154,11 @@ const CASES: Record<string, Case> = {
         expected: [{ action: "cloudwatch:DescribeAlarms", resource: ALARM }],
         nearMiss: { grant: [{ action: "cloudwatch:DescribeAlarms", resource: "arn:aws:cloudwatch:us-east-1:000000000000:alarm:other" }], denies: { action: "cloudwatch:DescribeAlarms", resource: ALARM } },
     },
+    "cloudwatch:GetMetricData": {
+        params: { MetricDataQueries: [{ Id: "peak" }] },
+        expected: [{ action: "cloudwatch:GetMetricData", resource: "*" }],
+        nearMiss: { grant: [{ action: "cloudwatch:GetMetricStatistics", resource: "*" }], denies: { action: "cloudwatch:GetMetricData", resource: "*" } },
+    },
     "sns:Publish": {
         params: { TopicArn: TOPIC },
         expected: [{ action: "sns:Publish", resource: TOPIC }],

@@ -5,7 +5,7 @@ Usage: ``handler = warmable(Mangum(app), checks={"db": psycopg_check(pool)})``.
 
 from .checks import Check, ConfigurationError, StepFn
 from .db import psycopg_check, sqlalchemy_check
-from .handler import LOGGER_NAME, LambdaContext, Warmable, warmable
+from .handler import COLD_START_EVENT, LOGGER_NAME, LambdaContext, Warmable, warmable
 from .prime import WARMUP_API_ID, WARMUP_DOMAIN_NAME, is_warmup_request
 from .protocol import (
     MAX_HOLD_MS,
@@ -21,6 +21,7 @@ from .protocol import (
 )
 
 __all__ = [
+    "COLD_START_EVENT",
     "LOGGER_NAME",
     "MAX_HOLD_MS",
     "PROTOCOL_VERSION",

@@ -140,6 +140,11 @@ class Warmable(Generic[_C, _R]):
             env.init_ms = _ms(entered - env.started_at)
         if is_warmup_event(event):
             return self._warm_up(event[WARMUP_EVENT_KEY], context, entered, cold)
+        if cold:
+            # A user's request is this environment's first invocation: no warm-up reached
+            # it first, so the user waited for the init. One line per such environment,
+            # which the component's metric filter counts (see COLD_START_EVENT).
+            _log_cold_start(env, context)
         return self._handler(event, context)
 
     def after_restore(self) -> None:
@@ -339,6 +344,22 @@ def _log_warmup(reply: WarmupReply, request: WarmupRequest | None, context: obje
     }
     # A failed preload or prime leaves `ok` alone (only checks decide it) but deserves a WARNING.
     _log_line(reply["ok"] and all(r["ok"] for r in reply["init"].values()), line)
+
+
+COLD_START_EVENT = "mangum-warmup.cold-start"
+"""`event` of the line logged when a user's request is an environment's first invocation."""
+
+
+def _log_cold_start(env: _Environment, context: object) -> None:
+    line: dict[str, Any] = {
+        "event": COLD_START_EVENT,
+        "instanceId": env.instance_id,
+        "functionVersion": _function_version(context),
+        "initMs": env.init_ms if env.init_ms is not None else 0.0,
+        "requestId": getattr(context, "aws_request_id", None),
+    }
+    # WARNING: a user met a cold start, which this package exists to prevent.
+    _log_line(False, line)
 
 
 def _log_line(ok: bool, line: Mapping[str, Any]) -> None:
