@@ -311,6 +311,16 @@ async function loadSection(usersList: number[]): Promise<boolean | null> {
                 pass: aware.length > 0 && aware.every((r) => r.deployOk && deployColdStarts(r) === 0),
             },
             {
+                // The deploy's own share: cold starts of the version being deployed. The rest are the old version scaling
+                // out again after the stand-in reaped an idle environment (reaping compressed like the canary, fluctuations not).
+                name: "traffic-aware: 0 cold starts on the new version (the deploy's own) for every C",
+                value: `traffic-aware ${aware.map((r) => `${r.users}: ${DEPLOY_STEPS(r).reduce((n, s) => n + s.coldOnNew, 0)}`).join(", ")}; fixed ${runs
+                    .filter((r) => r.strategy === "fixed")
+                    .map((r) => `${r.users}: ${DEPLOY_STEPS(r).reduce((n, s) => n + s.coldOnNew, 0)}`)
+                    .join(", ")}`,
+                pass: aware.length > 0 && aware.every((r) => r.deployOk && DEPLOY_STEPS(r).every((s) => s.coldOnNew === 0)),
+            },
+            {
                 name: `traffic-aware: p99 ≤ 2 × warm p50 (${ms(2 * warmP50)}) at every step`,
                 value: aware.map((r) => `${r.users}: ${ms(worstP99(r))}`).join(", "),
                 pass: aware.length > 0 && aware.every((r) => worstP99(r) <= 2 * warmP50),

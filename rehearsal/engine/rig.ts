@@ -20,6 +20,7 @@ import type { MangumFunctionArgs } from "../../components/args";
 import { resolvePaths, PrerequisiteError } from "../scenarios/stage";
 import { startPostgres, type Postgres } from "../support/postgres";
 import { LocalAws } from "../provider/localAws";
+import { yamlProgram } from "./yaml/program";
 
 export const PULUMI_VERSION = "v3.274.1";
 export const STACK = "rehearsal";
@@ -45,6 +46,12 @@ export interface EngineRigOptions {
      * provider plugin (rehearsal/engine/yaml). Both describe the same stack.
      */
     language?: "typescript" | "yaml";
+    /**
+     * With `language: "yaml"`: this program text instead of the rehearsal's (e.g. the docs'
+     * program, rehearsal/engine/yaml/program.ts `docsYamlProgram`); the scenario's release
+     * config is then not set, the caller sets the program's own config.
+     */
+    yamlSource?: string;
     /** One CodeDeploy minute in real ms (default 500). */
     minuteMs?: number;
     /** One EventBridge minute in real ms (default 500). */
@@ -106,55 +113,8 @@ export function ensurePulumiLanguageYaml(root: string, onProgress: (line: string
     });
 }
 
-/**
- * The YAML program: the same stack as the TypeScript one, its release read from
- * stack config (the scenario sets it before each command, as a user edits config).
- */
-export function yamlProgram(project: string): string {
-    return [
-        `name: ${project}`,
-        "runtime: yaml",
-        "description: pulumi-mangum's engine rehearsal, as a Pulumi YAML program",
-        "config:",
-        "  codeDir: { type: string }",
-        "  databaseUrl: { type: string }",
-        "  appRelease: { type: string }",
-        "  aliasName: { type: string }",
-        "  holdLow: { type: integer }",
-        "  holdHigh: { type: integer }",
-        "  warmupConcurrency: { type: integer }",
-        "resources:",
-        "  app:",
-        "    type: pulumi-mangum:index:MangumFunction",
-        "    properties:",
-        "      code: ${codeDir}",
-        "      handler: main.handler",
-        "      runtime: python3.13",
-        "      memorySize: 512",
-        "      timeout: 30",
-        "      environment:",
-        "        DATABASE_URL: ${databaseUrl}",
-        "        APP_RELEASE: ${appRelease}",
-        "      aliasName: ${aliasName}",
-        "      warmup:",
-        "        concurrency: ${warmupConcurrency}",
-        "        holdMs:",
-        "          - ${holdLow}",
-        "          - ${holdHigh}",
-        "        checks: [db]",
-        "      keepWarm:",
-        "        - schedule: rate(1 minute)",
-        "          concurrency: 2",
-        "      tags:",
-        "        project: pulumi-mangum-rehearsal",
-        "outputs:",
-        "  version: ${app.version}",
-        "  aliasArn: ${app.aliasArn}",
-        "  url: ${app.url}",
-        "  functionName: ${app.functionName}",
-        "",
-    ].join("\n");
-}
+/** The YAML programs live with the YAML plugin (rehearsal/engine/yaml/program.ts). */
+export { yamlProgram } from "./yaml/program";
 
 /** The `Resources:` block of the engine's output: the line itself and the indented count lines under it. */
 export function resourcesSummary(output: string): string[] {
@@ -241,8 +201,8 @@ export class EngineRig {
         const pulumi = await ensurePulumiCli(root);
         const yaml = options.language === "yaml";
         const yamlDirs = yaml ? [path.join(root, "rehearsal", "engine", "yaml"), await ensurePulumiLanguageYaml(root)] : undefined;
-        if (yaml && !fs.existsSync(path.join(root, "bin", "rehearsal", "engine", "yaml", "component.js"))) {
-            throw new PrerequisiteError("the compiled MangumFunction component plugin (bin/rehearsal/engine/yaml/component.js): npm run build");
+        if (yaml && !fs.existsSync(path.join(root, "bin", "index.js"))) {
+            throw new PrerequisiteError("the compiled package (bin/index.js, which the package's plugin rehearsal/engine/yaml/pulumi-resource-pulumi-mangum serves): npm run build");
         }
         const workDir = fs.mkdtempSync(path.join(os.tmpdir(), "pm-engine-"));
         const cliRoot = path.join(workDir, "cli");
@@ -285,7 +245,7 @@ export class EngineRig {
             const projectDir = path.join(workDir, "project");
             let stack: Stack;
             if (yaml) {
-                fs.writeFileSync(path.join(projectDir, "Pulumi.yaml"), yamlProgram(PROJECT));
+                fs.writeFileSync(path.join(projectDir, "Pulumi.yaml"), options.yamlSource ?? yamlProgram(PROJECT));
                 stack = await LocalWorkspace.createOrSelectStack({ stackName: STACK, workDir: projectDir }, { pulumiHome: envVars.PULUMI_HOME, envVars, pulumiCommand });
             } else {
                 stack = await LocalWorkspace.createOrSelectStack(
@@ -354,7 +314,7 @@ export class EngineRig {
         };
         const started = performance.now();
         try {
-            if (this.options.language === "yaml") await this.configureYaml();
+            if (this.options.language === "yaml" && this.options.yamlSource === undefined) await this.configureYaml();
             const { changes, outputs } = await fn(onOutput);
             return { label, op, ok: true, ms: performance.now() - started, summary: resourcesSummary(output), changes, outputs };
         } catch (err) {

@@ -13,6 +13,7 @@ import * as http from "node:http";
 import * as fs from "node:fs";
 import * as path from "node:path";
 import * as provider from "@pulumi/pulumi/provider";
+import { localAwsSchema } from "./awsSchema";
 import { check as checkInputs, diff as diffProps, isResourceType, parseUrn, unwrapSecrets, wrapSecrets, type Props } from "./schema";
 
 const ENDPOINT_ENV = "PM_LOCAL_AWS_ENDPOINT";
@@ -65,6 +66,11 @@ function typeOf(urn: string): string {
 
 export class LocalAwsProvider implements provider.Provider {
     readonly version = awsPluginVersion();
+
+    /** For programs in other languages, which bind MangumFunction's aws outputs against it (./awsSchema.ts). */
+    async getSchema(): Promise<string> {
+        return localAwsSchema(path.dirname(require.resolve("@pulumi/aws/package.json")), this.version);
+    }
 
     async check(urn: string, olds: Props, news: Props): Promise<provider.CheckResult> {
         const type = typeOf(urn);
