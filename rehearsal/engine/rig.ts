@@ -21,6 +21,7 @@ import { resolvePaths, PrerequisiteError } from "../scenarios/stage";
 import { startPostgres, type Postgres } from "../support/postgres";
 import { LocalAws } from "../provider/localAws";
 import { yamlProgram } from "./yaml/program";
+import { yamlPluginBin } from "./yaml/plugins";
 
 export const PULUMI_VERSION = "v3.274.1";
 export const STACK = "rehearsal";
@@ -200,7 +201,7 @@ export class EngineRig {
         if (!fs.existsSync(plugin)) throw new PrerequisiteError(`the compiled local aws provider (${plugin}): npm run build`);
         const pulumi = await ensurePulumiCli(root);
         const yaml = options.language === "yaml";
-        const yamlDirs = yaml ? [path.join(root, "rehearsal", "engine", "yaml"), await ensurePulumiLanguageYaml(root)] : undefined;
+        const yamlDirs = yaml ? [await ensurePulumiLanguageYaml(root)] : undefined;
         if (yaml && !fs.existsSync(path.join(root, "bin", "index.js"))) {
             throw new PrerequisiteError("the compiled package (bin/index.js, which the package's plugin rehearsal/engine/yaml/pulumi-resource-pulumi-mangum serves): npm run build");
         }
@@ -232,7 +233,8 @@ export class EngineRig {
                 // No plugin download: the only `aws` plugin is the local one on PATH.
                 PULUMI_DISABLE_AUTOMATIC_PLUGIN_ACQUISITION: "true",
                 PATH: [
-                    path.join(root, "rehearsal", "provider"),
+                    // YAML: the aws plugin and the package's plugin as per-run wrappers (./yaml/plugins.ts: the YAML host caches schemas next to them).
+                    yaml ? yamlPluginBin(root, workDir) : path.join(root, "rehearsal", "provider"),
                     ...(yamlDirs ?? []),
                     process.env.PATH ?? "",
                 ].join(":"),

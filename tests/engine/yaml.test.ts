@@ -16,7 +16,10 @@ import * as path from "node:path";
 import { EngineRig, type EngineStep } from "../../rehearsal/engine/rig";
 import { runLifecycle, type StepReport } from "../../rehearsal/engine/lifecycle";
 import { checkLifecycle } from "../../rehearsal/engine/expectations";
+import { httpEvent } from "../../rehearsal/scenarios/stage";
 import { docsYamlProgram, DocsProgramError, DOCS_CODE_PATH } from "../../rehearsal/engine/yaml/program";
+import { localAwsSchema } from "../../rehearsal/provider/awsSchema";
+import { awsPluginVersion } from "../../rehearsal/provider/plugin";
 
 jest.setTimeout(30 * 60_000);
 
@@ -34,6 +37,31 @@ async function stateOf(rig: EngineRig): Promise<Record<string, { id?: string; in
     return out;
 }
 
+/**
+ * Where `needle` appears in `value` (JSON paths) outside a secret. The Automation API's
+ * exportStack runs `pulumi stack export --show-secrets`, so a secret shows as
+ * `{ [SECRET_SIG_KEY]: SECRET_SIG, plaintext }`: skipped here.
+ */
+function pathsHolding(value: unknown, needle: string, at = "$"): string[] {
+    if (typeof value === "string") return value.includes(needle) ? [at] : [];
+    if (value !== null && typeof value === "object" && (value as Record<string, unknown>)[SECRET_SIG_KEY] === SECRET_SIG) return [];
+    if (Array.isArray(value)) return value.flatMap((v, i) => pathsHolding(v, needle, `${at}[${i}]`));
+    if (value !== null && typeof value === "object") return Object.entries(value).flatMap(([k, v]) => pathsHolding(v, needle, `${at}[${JSON.stringify(k)}]`));
+    return [];
+}
+
+test("the local aws plugin serves a schema with every aws resource the package's schema points at", () => {
+    // Without it the YAML host cannot bind MangumFunction at all ("error binding type for property
+    // \"function\": … it looks like GetSchema is not implemented").
+    const served = JSON.parse(localAwsSchema(path.join(ROOT, "node_modules", "@pulumi", "aws"), awsPluginVersion())) as { name: string; version: string; resources: Record<string, { properties: Record<string, unknown> }> };
+    const refs = [...fs.readFileSync(path.join(ROOT, "tests", "schema", "pulumi-mangum.schema.json"), "utf8").matchAll(/"\/aws\/v[^"]*?\/schema\.json#\/resources\/([^"]+)"/g)].map((m) => decodeURIComponent(m[1]!));
+    expect(refs.length).toBeGreaterThan(0);
+    expect(served).toMatchObject({ name: "aws", version: awsPluginVersion() });
+    for (const token of refs) expect(Object.keys(served.resources)).toContain(token);
+    // What the YAML programs read through the component's `function` output.
+    expect(Object.keys(served.resources["aws:lambda/function:Function"]!.properties)).toEqual(expect.arrayContaining(["name", "arn", "version", "qualifiedArn"]));
+});
+
 describe("the docs' YAML program (docs/multi-language.md), preview and up on the real engine", () => {
     let rig: EngineRig | undefined;
     let preview: EngineStep;
@@ -41,6 +69,9 @@ describe("the docs' YAML program (docs/multi-language.md), preview and up on the
     let state: Awaited<ReturnType<typeof stateOf>> = {};
     let served: Record<string, number> = {};
     const iam = { evaluated: 0, denials: [] as string[] };
+    let stateFiles = 0;
+    let leakedTo: string[] = [];
+    let schemaCaches: { run: string[]; checkout: string[] } = { run: [], checkout: [] };
 
     beforeAll(async () => {
         rig = await EngineRig.start({ language: "yaml", yamlSource: docsYamlProgram(ROOT, APP), minuteMs: 200, scheduleMinuteMs: 200 });
@@ -48,12 +79,17 @@ describe("the docs' YAML program (docs/multi-language.md), preview and up on the
         preview = await rig.preview("preview");
         up = await rig.up("up");
         state = await stateOf(rig);
+        // What the backend wrote to disk (the file backend's checkpoints and their backups).
+        const walk = (dir: string): string[] => fs.readdirSync(dir, { withFileTypes: true }).flatMap((e) => (e.isDirectory() ? walk(path.join(dir, e.name)) : [path.join(dir, e.name)]));
+        const files = walk(path.join(rig.workDir, "backend"));
+        stateFiles = files.length;
+        leakedTo = files.filter((f) => fs.readFileSync(f, "utf8").includes(rig!.pg.url())).map((f) => path.relative(rig!.workDir, f));
         const fn = Object.values(state).find((r) => r.outputs?.name !== undefined && /^api-[0-9a-f]{7}$/.test(String(r.outputs.name)));
         if (fn) {
             const name = String(fn.outputs!.name);
-            // userRequests finds the rehearsal's `app-…` function; the docs' resource is `api`.
+            // Users come through the front door (userRequests finds the rehearsal's `app-…` function; the docs' resource is `api`).
             for (let i = 0; i < 5; i++) {
-                const out = await rig.aws.lambda.invoke(name, "live", Buffer.from(JSON.stringify({ version: "2.0", routeKey: "$default", rawPath: "/healthz", rawQueryString: "", headers: { host: "localhost" }, requestContext: { http: { method: "GET", path: "/healthz", sourceIp: "127.0.0.1" }, stage: "$default" }, isBase64Encoded: false })));
+                const out = await rig.aws.lambda.invoke(name, "live", Buffer.from(JSON.stringify(httpEvent("/"))));
                 served[out.version] = (served[out.version] ?? 0) + 1;
             }
         }
@@ -62,8 +98,8 @@ describe("the docs' YAML program (docs/multi-language.md), preview and up on the
             if (!c.allowed) iam.denials.push(`${c.caller}: ${c.denied?.action ?? `${c.service}:${c.operation}`} on ${c.denied?.resource ?? "?"}`);
         }
         const down = await rig.destroy("destroy");
-        console.log(`TIMING docs: preview ${preview.ms.toFixed(0)} ms, up ${up.ms.toFixed(0)} ms, destroy ${down.ms.toFixed(0)} ms`);
         if (!down.ok) throw new Error(`destroy failed:\n${down.error}`);
+        schemaCaches = { run: fs.readdirSync(path.join(rig.workDir, "plugins")).filter((f) => f.startsWith("schema-")), checkout: walk(path.join(ROOT, "rehearsal")).filter((f) => /\/schema-[^/]*\.json$/.test(f)) };
     }, 20 * 60_000);
 
     afterAll(async () => {
@@ -102,15 +138,25 @@ describe("the docs' YAML program (docs/multi-language.md), preview and up on the
         const types = new Set(Object.keys(state).map((k) => k.split("::")[0]));
         // The docs' options took effect: `http: http-api` builds an HTTP API, `keepWarm` a schedule.
         expect([...types]).toEqual(expect.arrayContaining(["aws:apigatewayv2/api:Api", "aws:apigatewayv2/stage:Stage", "aws:cloudwatch/eventRule:EventRule", "aws:codedeploy/deploymentGroup:DeploymentGroup"]));
+        const rules = Object.entries(state).filter(([k]) => k.startsWith("aws:cloudwatch/eventRule:EventRule::"));
+        expect(rules.map(([, r]) => r.inputs!.scheduleExpression)).toEqual(["rate(5 minutes)"]);
         const fn = Object.values(state).find((r) => /^api-[0-9a-f]{7}$/.test(String(r.outputs?.name)))!;
         // The archive the program named, the analyzer's `code: Archive`, reached the function as an archive.
         expect(fn.inputs!.code).toMatchObject({ path: APP });
         // The secret config value stays a secret in the state (Pulumi's secret signature, not the URL).
         expect(fn.inputs!.environment).toMatchObject({ [SECRET_SIG_KEY]: SECRET_SIG });
-        expect(JSON.stringify(state)).not.toContain(rig!.pg.url());
+        expect(pathsHolding(state, rig!.pg.url())).toEqual([]);
+        expect(stateFiles).toBeGreaterThan(0);
+        expect(leakedTo).toEqual([]);
         expect(served).toEqual({ "1": 5 });
         expect(iam.denials).toEqual([]);
         expect(iam.evaluated).toBeGreaterThan(0);
+    });
+
+    test("the YAML host's schema cache stays in the run's directory, never in the checkout", () => {
+        // pulumi-language-yaml caches a versioned plugin's schema next to the plugin's directory (rehearsal/engine/yaml/plugins.ts).
+        expect(schemaCaches.run).toEqual(["schema-aws.json"]);
+        expect(schemaCaches.checkout).toEqual([]);
     });
 });
 
@@ -121,7 +167,6 @@ describe("the engine lifecycle from a YAML program", () => {
     beforeAll(async () => {
         rig = await EngineRig.start({ language: "yaml", minuteMs: 200, scheduleMinuteMs: 200 });
         reports = await runLifecycle(rig);
-        console.log("TIMING lifecycle: " + reports.map((r) => `${r.step.label} ${(r.step.ms / 1000).toFixed(1)}`).join(" / "));
     }, 40 * 60_000);
 
     afterAll(async () => {
@@ -144,5 +189,34 @@ describe("the engine lifecycle from a YAML program", () => {
             deployment: expect.objectContaining({ toVersion: "1" }),
         });
         expect(reports[1]!.step.outputs).toMatchObject({ version: "2", deployment: expect.objectContaining({ toVersion: "2" }) });
+    });
+});
+
+describe("a YAML program with TypeScript-only or 0.1 spellings", () => {
+    let rig: EngineRig | undefined;
+    let output = "";
+    let preview: EngineStep;
+
+    beforeAll(async () => {
+        const docs = docsYamlProgram(ROOT, APP);
+        const old = docs.replace(`code:\n        fn::fileArchive: ${APP}`, `code: ${APP}`).replace("keepWarm:\n        - schedule: rate(5 minutes)", "keepWarm: false");
+        if (old === docs || !old.includes("keepWarm: false") || old.includes("fn::fileArchive")) throw new Error("the docs' program no longer has the lines this test rewrites");
+        rig = await EngineRig.start({ language: "yaml", yamlSource: old, onOutput: (t) => (output += t) });
+        await rig.stack.setConfig("databaseUrl", { value: rig.pg.url(), secret: true });
+        preview = await rig.preview("preview");
+    }, 10 * 60_000);
+
+    afterAll(async () => {
+        await rig?.stop();
+    });
+
+    test("is refused by the package's schema, field by field, before anything is planned", () => {
+        expect(preview.ok).toBe(false);
+        // pulumi-language-yaml's type check against the inferred schema (a directory path is
+        // TypeScript-only; `keepWarm: false` was 0.1's "off").
+        const plain = output.replace(/\x1b\[[0-9;]*m/g, "");
+        expect(plain).toContain("code: Cannot assign type 'string' to type 'archive'");
+        expect(plain).toContain("keepWarm: Cannot assign type 'boolean' to type 'List<pulumi-mangum:index:KeepWarmSchedule>'");
+        expect(rig!.aws.resources()).toEqual([]);
     });
 });
