@@ -135,7 +135,11 @@ function errorLines(output: string): string {
     // (--verbose still shows the engine's whole output).
     const lines = output.replace(/,"stackTrace":\[(?:"(?:[^"\\]|\\.)*",?)*\]/g, "").split("\n");
     const i = lines.findIndex((l) => /^\s*error:/.test(l));
-    return i < 0 ? output.slice(-2000) : lines.slice(i, i + 12).join("\n");
+    if (i < 0) return output.slice(-2000);
+    // The engine prints the failing resource (`aws:lambda:Invocation (app-deploy):`) on the line before its
+    // error; whether a progress line comes between depends on timing, so keep the header whenever it is there.
+    const header = lines.slice(Math.max(0, i - 3), i).reverse().find((l) => /^\s*[\w-]+:[\w/.-]+:[\w.-]+ \(.*\):\s*$/.test(l));
+    return [...(header === undefined ? [] : [header]), ...lines.slice(i, i + 12)].join("\n");
 }
 
 /** A `--drop-statement` that names no role or statement the program creates, or is not ROLE/SID. */
