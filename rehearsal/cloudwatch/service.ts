@@ -98,14 +98,6 @@ export class CloudWatchStandIn extends LoopbackApi {
         super();
     }
 
-    async start(): Promise<void> {
-        await this.listen();
-    }
-
-    async stop(): Promise<void> {
-        await this.close();
-    }
-
     registerMetricFilter(spec: MetricFilterSpec): void {
         this.filters.push({ ...spec, terms: parseJsonPattern(spec.filterPattern) });
     }

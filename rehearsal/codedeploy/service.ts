@@ -207,11 +207,7 @@ export class CodeDeployStandIn extends LoopbackApi {
         this.hookTimeoutMs = options.hookTimeoutMs ?? 60 * this.minuteMs;
     }
 
-    async start(): Promise<void> {
-        await this.listen();
-    }
-
-    async stop(): Promise<void> {
+    override async stop(): Promise<void> {
         for (const d of this.deployments.values()) d.stopRequested = true;
         for (const wake of this.wakeups) wake();
         for (const exec of this.executions.values()) if (exec.status === "Pending") exec.settle("Failed");

@@ -239,7 +239,7 @@ export class LambdaStandIn extends LoopbackApi {
         fs.mkdirSync(path.join(options.workDir, "logs"), { recursive: true });
     }
 
-    async start(): Promise<void> {
+    override async start(): Promise<void> {
         await this.listen();
         const idle = this.options.idleTimeoutMs ?? 60_000;
         this.reaper = setInterval(() => this.reapIdle(idle), Math.min(1000, idle));
@@ -251,7 +251,7 @@ export class LambdaStandIn extends LoopbackApi {
     }
 
     /** Kills every environment and stops serving. Pending Event deliveries are dropped. */
-    async stop(): Promise<void> {
+    override async stop(): Promise<void> {
         this.stopping = true;
         if (this.reaper) clearInterval(this.reaper);
         this.killAll();

@@ -55,14 +55,6 @@ export class LogsStandIn extends LoopbackApi {
         super();
     }
 
-    async start(): Promise<void> {
-        await this.listen();
-    }
-
-    async stop(): Promise<void> {
-        await this.close();
-    }
-
     filterLogEvents(input: Record<string, unknown>): object {
         const group = String(input.logGroupName ?? "");
         const all = this.events();

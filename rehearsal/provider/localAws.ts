@@ -209,7 +209,7 @@ export class LocalAws extends LoopbackApi {
         return local;
     }
 
-    async stop(): Promise<void> {
+    override async stop(): Promise<void> {
         this.pauseSchedules();
         this.save();
         await this.codedeploy.stop();

@@ -133,4 +133,14 @@ export abstract class LoopbackApi {
     protected async close(): Promise<void> {
         if (this.server) await closeServer(this.server);
     }
+
+    /** Starts serving on a free loopback port; a stand-in with more to start overrides it. */
+    async start(): Promise<void> {
+        await this.listen();
+    }
+
+    /** Stops serving; a stand-in with work in flight overrides it. */
+    async stop(): Promise<void> {
+        await this.close();
+    }
 }
