@@ -149,6 +149,15 @@ export interface Warmup {
      */
     failOnCheckError?: boolean;
     /**
+     * Keep-warm only (helper mode): an environment that served a user's request within this many
+     * ms answers the keep-warm's invocation at once instead of holding it. Its users keep it warm,
+     * and holding it would push their next request onto a new environment: a cold start the
+     * keep-warm caused. `0`: the keep-warm holds every environment it reaches. The pre-traffic
+     * warm-up always holds (the version it warms serves no user yet).
+     * @default 60000
+     */
+    yieldToUsersMs?: number;
+    /**
      * Timeout (s) of the pre-traffic hook function: initialisation of the new version's
      * environments plus the checks must fit in it.
      * @default 120

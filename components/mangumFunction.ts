@@ -330,6 +330,7 @@ export class MangumFunction extends pulumi.ComponentResource {
             ...(settings.warmup.path ? { path: settings.warmup.path } : {}),
             minDistinct: settings.warmup.minDistinct,
             failOnCheckError: settings.warmup.failOnCheckError,
+            ...(settings.warmup.yieldToUsersMs > 0 ? { yieldToUsersMs: settings.warmup.yieldToUsersMs } : {}),
             ...(traffic !== undefined ? { traffic } : {}),
         }));
         // GetFunctionConfiguration(FunctionName, Qualifier=version) before warming a version (SnapStart versions

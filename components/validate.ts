@@ -58,6 +58,8 @@ export const LIMITS = {
     timeout: { min: 1, max: 900 },
     warmupConcurrency: { min: 1, max: 100 },
     holdMs: { min: 0, max: 10000 },
+    // mangum-warmup's bound (runtime/src/mangum_warmup/protocol.py): ten minutes, past any idle time that matters.
+    yieldToUsersMs: { min: 0, max: 600000 },
     hookTimeoutSeconds: { min: 10, max: 900 },
     layers: 5,
     aliasName: 128,
@@ -205,6 +207,8 @@ export interface ResolvedWarmup {
     minDistinct: number;
     failOnCheckError: boolean;
     timeoutSeconds: number;
+    /** Sent by the keep-warm hook; 0 in http mode (no protocol to carry it). */
+    yieldToUsersMs: number;
     /** Traffic-aware sizing (components/trafficWarmup.ts). */
     traffic: ResolvedTraffic;
 }
@@ -401,6 +405,7 @@ const NESTED_FIELDS: Record<string, string> = {
     minDistinct: "warmup.minDistinct",
     failOnCheckError: "warmup.failOnCheckError",
     timeoutSeconds: "warmup.timeoutSeconds",
+    yieldToUsersMs: "warmup.yieldToUsersMs",
     schedule: "keepWarm.schedule",
     config: "deployment.config",
     alarms: "deployment.alarms",
@@ -1043,7 +1048,7 @@ function resolveHttpApi(raw: unknown, http: unknown, problems: string[]): Resolv
     return resolved;
 }
 
-const WARMUP_FIELDS = ["concurrency", "holdMs", "checks", "mode", "path", "minDistinct", "failOnCheckError", "timeoutSeconds", "traffic"] as const;
+const WARMUP_FIELDS = ["concurrency", "holdMs", "checks", "mode", "path", "minDistinct", "failOnCheckError", "timeoutSeconds", "yieldToUsersMs", "traffic"] as const;
 
 function resolveWarmup(raw: unknown, problems: string[]): ResolvedWarmup {
     const w = (raw === undefined ? {} : readObject("warmup", raw, WARMUP_FIELDS, `an object { ${WARMUP_FIELDS.join("?, ")}? }`, problems)) ?? {};
@@ -1053,6 +1058,7 @@ function resolveWarmup(raw: unknown, problems: string[]): ResolvedWarmup {
     const minDistinct = (w.minDistinct ?? concurrency) as number;
     const timeoutSeconds = (w.timeoutSeconds ?? 120) as number;
     const failOnCheckError = (w.failOnCheckError ?? true) as boolean;
+    const yieldToUsersMs = (w.yieldToUsersMs ?? 60000) as number;
     const { min: cMin, max: cMax } = LIMITS.warmupConcurrency;
     const push = (p: string | undefined) => p && problems.push(p);
 
@@ -1088,6 +1094,11 @@ function resolveWarmup(raw: unknown, problems: string[]): ResolvedWarmup {
     }
     push(checkBoolean("warmup.failOnCheckError", failOnCheckError));
     push(checkInteger("warmup.timeoutSeconds", timeoutSeconds, LIMITS.hookTimeoutSeconds.min, LIMITS.hookTimeoutSeconds.max, "seconds"));
+    if (mode === "http" && w.yieldToUsersMs !== undefined) {
+        problems.push(`warmup.yieldToUsersMs applies only to warmup.mode "helper": an http warm-up cannot tell whether its environment served a user.`);
+    } else {
+        push(checkInteger("warmup.yieldToUsersMs", yieldToUsersMs, LIMITS.yieldToUsersMs.min, LIMITS.yieldToUsersMs.max, "ms"));
+    }
     return {
         concurrency,
         holdMs: Array.isArray(holdMs) ? [holdMs[0] as number, holdMs[1] as number] : holdMs,
@@ -1097,6 +1108,7 @@ function resolveWarmup(raw: unknown, problems: string[]): ResolvedWarmup {
         minDistinct: mode === "http" ? 1 : minDistinct,
         failOnCheckError,
         timeoutSeconds,
+        yieldToUsersMs: mode === "http" ? 0 : yieldToUsersMs,
         traffic: resolveTrafficWarmup(w.traffic, concurrency, problems),
     };
 }

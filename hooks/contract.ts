@@ -25,6 +25,12 @@ export interface WarmupRequest {
     checks?: string[];
     /** CodeDeploy deployment id when sent by the pre-traffic hook, for correlating logs. */
     deploymentId?: string;
+    /**
+     * Keep-warm only: an environment that served a user's request within this
+     * many ms answers without holding (its users keep it warm, and holding it
+     * would push their next request onto a new environment). Absent or 0: always hold.
+     */
+    yieldToUsersMs?: number;
 }
 
 export interface WarmupEvent {
@@ -54,8 +60,10 @@ export interface WarmupReply {
     initMs: number;
     /** The version that answered, from the Lambda context (`$LATEST` or a number). */
     functionVersion: string;
-    /** How long the handler held the environment, in ms (at least the requested holdMs). */
+    /** How long the handler held the environment, in ms (at least the requested holdMs, unless it yielded). */
     heldMs: number;
+    /** Present (true) when the environment skipped the hold because it served a user within `yieldToUsersMs`. */
+    yielded?: boolean;
     checks: Record<string, CheckResult>;
     /** Once-per-environment steps: each `on_init` preload and each `prime` request (`"prime GET /healthz"`). */
     init: Record<string, CheckResult>;
@@ -88,6 +96,8 @@ export interface WarmupSettings {
     minDistinct: number;
     /** Whether a failed check fails the verdict. */
     failOnCheckError: boolean;
+    /** Sent by the keep-warm hook as the request's `yieldToUsersMs`; absent or 0: the keep-warm holds every environment it reaches. */
+    yieldToUsersMs?: number;
     /**
      * Traffic-aware sizing: when set, `concurrency` is the minimum and the hooks
      * warm `max(concurrency, observed peak × headroom)`, capped (hooks/traffic.ts).

@@ -73,7 +73,11 @@ export function createHandler(deps: KeepWarmDeps): (event: unknown, context: Hoo
                 notes.push(`could not read the alias's routing (${routing.error}); warmed the alias as a whole, with the rule's concurrency ${concurrency}`);
                 effective = withConcurrency(effective, concurrency);
             }
-            versions = splitByVersion(effective.concurrency, settings.alias, routing, sizing?.observedPeak ?? null, settings.traffic.headroom);
+            // Users keep about their peak warm themselves. With yielding, the environments they are between requests
+            // on answer at once, so only those are left out and the headroom's spares are held (and kept from the
+            // reaper); without it, the headroom is left out too: users may need it while the warm-up holds.
+            const yielding = (settings.yieldToUsersMs ?? 0) > 0;
+            versions = splitByVersion(effective.concurrency, settings.alias, routing, sizing?.observedPeak ?? null, yielding ? 1 : settings.traffic.headroom);
             if (versions.length === 0) notes.push("the users' own traffic keeps every environment the peak needs busy: no warm-up sent");
         }
 
@@ -93,6 +97,13 @@ export function createHandler(deps: KeepWarmDeps): (event: unknown, context: Hoo
             const prefix = versions.length > 1 ? `version ${versions[i]!.qualifier}: ` : "";
             reasons.push(...verdict.reasons.map((r) => prefix + r));
             if (sizing !== null && i === 0) report.sizing = sizing;
+            const y = report.yieldedToUsers;
+            if (y !== undefined) {
+                notes.push(
+                    `${prefix}${y.environments} of the environments reached had served users in the last ${effective.yieldToUsersMs} ms and answered ${y.invocations} ` +
+                        `${y.invocations === 1 ? "invocation" : "invocations"} without holding (their users keep them warm)`,
+                );
+            }
         });
         const result: KeepWarmResult = { pass: reasons.length === 0, reasons, report: reports[0] ?? null, reports, sizing, versions, notes };
         log[result.pass ? "info" : "warn"]("keep-warm.result", { ...result });

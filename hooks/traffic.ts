@@ -260,8 +260,21 @@ export async function readAliasRouting(lambda: LambdaClient, functionName: strin
  * observed peak × headroom × the version's current share) are left to them:
  * users keep those warm themselves, and the warm-up sends only the rest. A
  * version serving its steady peak therefore gets no warm-up at all, and a
- * quiet one (or the version the alias is moving to) nearly all of it. When the
- * routing could not be read, the alias itself with the whole concurrency.
+ * quiet one (or the version the alias is moving to) nearly all of it. That
+ * alone is not enough: Lambda does not say which idle environment an
+ * invocation gets, so the warm-up may still reach the very environment a user
+ * is between two requests on, and the spare ones users do not touch are
+ * reaped in time. So the keep-warm sends `yieldToUsersMs` (the default): an
+ * environment that served a user within it answers at once instead of
+ * holding (docs/warmup-protocol.md, "Yielding to users"). Then only the
+ * environments users keep busy themselves, about their peak (not the
+ * headroom above it), are left out: the keep-warm passes `headroom` 1, and
+ * holds the headroom's spares, which no user touches and the reaper would
+ * otherwise take. Sending the whole target instead was measured worse (npm
+ * run bench, section 5: 3 and 4 user cold starts at 20 users against 2): a
+ * wave larger than the idle environments holds every spare while the users'
+ * own ones churn through yields, and a user arriving then meets a new one.
+ * When the routing could not be read, the alias itself with the whole concurrency.
  */
 export function splitByVersion(concurrency: number, alias: string, routing: AliasRouting, observedPeak: number | null = null, headroom = 1): VersionShare[] {
     if (!routing.ok) return [{ qualifier: alias, comingShare: 1, currentShare: 1, target: concurrency, leftToUsers: 0, concurrency }];

@@ -93,6 +93,12 @@ export interface WarmupReport {
     topUps?: number;
     /** How many environments were asked for and why, when warmup.traffic sized the warm-up (hooks/traffic.ts). */
     sizing?: WarmupSizing;
+    /**
+     * Keep-warm with `yieldToUsersMs`: the environments that answered without holding because they
+     * had just served users, and the invocations they answered (more than one may reach each, since
+     * it is idle again at once). Absent when none yielded.
+     */
+    yieldedToUsers?: { environments: number; invocations: number };
 }
 
 export interface Verdict {
@@ -105,6 +111,7 @@ export interface Verdict {
 export const WARMUP_LIMITS = {
     concurrency: { min: 1, max: 100 },
     holdMs: { min: 0, max: 10_000 }, // mangum-warmup rejects a longer hold (MAX_HOLD_MS)
+    yieldToUsersMs: { min: 0, max: 600_000 }, // mangum-warmup rejects a longer one (MAX_YIELD_TO_USERS_MS)
     headroom: { min: 1, max: 10 },
     // CloudWatch keeps 1-minute data points for 15 days ("Metrics concepts", metric retention,
     // https://docs.aws.amazon.com/AmazonCloudWatch/latest/monitoring/cloudwatch_concepts.html); a week is plenty.
@@ -186,6 +193,11 @@ export function parseWarmupSettings(raw: unknown): WarmupSettings {
     const settings: WarmupSettings = { functionName, alias, concurrency, holdMs: [holdLo, holdHi], mode, minDistinct, failOnCheckError };
     if (checks !== undefined) settings.checks = checks;
     if (path !== undefined) settings.path = path;
+    if (raw.yieldToUsersMs !== undefined && raw.yieldToUsersMs !== null) {
+        const { min: yMin, max: yMax } = WARMUP_LIMITS.yieldToUsersMs;
+        const yieldToUsersMs = integerIn(raw.yieldToUsersMs, yMin, yMax, "warmup.yieldToUsersMs");
+        if (yieldToUsersMs > 0) settings.yieldToUsersMs = yieldToUsersMs;
+    }
     if (raw.traffic !== undefined && raw.traffic !== null) settings.traffic = parseTraffic(raw.traffic, concurrency);
     return settings;
 }
@@ -385,6 +397,10 @@ export function buildWarmupEvent(settings: WarmupSettings, source: WarmupSource,
     const request: WarmupRequest = { v: WARMUP_PROTOCOL_VERSION, source, holdMs };
     if (settings.checks !== undefined && settings.checks.length > 0) request.checks = [...settings.checks];
     if (deploymentId !== undefined) request.deploymentId = deploymentId;
+    // Only the keep-warm yields: it runs while users are on the version, and an environment they use
+    // needs no hold to stay warm. Every other source warms a version before users reach it (or must
+    // prove N distinct environments), so it always holds.
+    if (source === "keep-warm" && settings.yieldToUsersMs !== undefined && settings.yieldToUsersMs > 0) request.yieldToUsersMs = settings.yieldToUsersMs;
     return { [WARMUP_EVENT_KEY]: request };
 }
 
@@ -647,6 +663,7 @@ function replyProblem(body: unknown): string | undefined {
     if (!isResultMap(body.checks)) wrong.push("checks");
     if (!isResultMap(body.init)) wrong.push("init");
     if (body.error !== undefined && typeof body.error !== "string") wrong.push("error");
+    if (body.yielded !== undefined && typeof body.yielded !== "boolean") wrong.push("yielded");
     if (wrong.length > 0) return `malformed mangum-warmup reply: invalid ${wrong.join(", ")} in ${excerpt(JSON.stringify(body))}`;
     return undefined;
 }
@@ -691,7 +708,13 @@ function buildReport(target: WarmupTarget, settings: WarmupSettings, source: War
     const http = settings.mode === "http";
     const initByInstance = new Map<string, number>();
     for (const reply of replies) if (!initByInstance.has(reply.instanceId)) initByInstance.set(reply.instanceId, reply.initMs);
+    // Only a keep-warm that asked for yielding honours it: a reply that says `yielded` to any other warm-up (a
+    // pre-traffic one, whose verdict gates the deploy) must not excuse environments it shared.
+    const askedToYield = source === "keep-warm" && (settings.yieldToUsersMs ?? 0) > 0;
+    const yieldedInstances = new Set(askedToYield ? replies.filter((r) => r.yielded === true).map((r) => r.instanceId) : []);
+    const yieldedInvocations = replies.filter((r) => yieldedInstances.has(r.instanceId)).length;
     return {
+        ...(yieldedInstances.size > 0 ? { yieldedToUsers: { environments: yieldedInstances.size, invocations: yieldedInvocations } } : {}),
         target,
         mode: settings.mode,
         source,
@@ -812,7 +835,11 @@ export function judge(report: WarmupReport, settings: WarmupSettings): Verdict {
     }
 
     // Failed invocations explain missing environments already; say more only when answers shared environments.
-    if (distinct !== null && distinct < settings.minDistinct && (report.errors.length === 0 || distinct < report.succeeded)) {
+    // Answers that shared an environment because it yielded to its users are no shortfall: an environment
+    // serving users is warm by their traffic, and the invocation that came back to it found it idle.
+    const y = report.yieldedToUsers;
+    const yieldedShortfall = y !== undefined && distinct !== null && distinct + (y.invocations - y.environments) >= settings.minDistinct;
+    if (distinct !== null && distinct < settings.minDistinct && !yieldedShortfall && (report.errors.length === 0 || distinct < report.succeeded)) {
         // `retried` counts throttled invocations too, whether their retries then succeeded or not.
         const throttled = report.retried ?? report.errors.filter((e) => e.kind === "throttled").length;
         const why =

@@ -125,7 +125,7 @@ describe("MangumFunction with defaults", () => {
                 beforeAllowTrafficHook: "api-pre-traffic",
                 beforeAllowTrafficLogGroup: "api-pre-traffic-logs",
             },
-            warmup: { functionName: "api", alias: "live", concurrency: 5, holdMs: [250, 400], mode: "helper", minDistinct: 5, failOnCheckError: true },
+            warmup: { functionName: "api", alias: "live", concurrency: 5, holdMs: [250, 400], mode: "helper", minDistinct: 5, failOnCheckError: true, yieldToUsersMs: 60000 },
         });
         const deps = children.find((c) => c.name === "api-deploy")!.opts.dependsOn as pulumi.Resource[];
         const depNames = await Promise.all(deps.map((d) => valueOf((d as pulumi.CustomResource).urn)));

@@ -26,7 +26,7 @@ describe("resolveMangumFunctionArgs", () => {
             functionUrlAuth: "NONE",
             logRetentionDays: 30,
             snapStart: false,
-            warmup: { concurrency: 5, holdMs: [250, 400], mode: "helper", minDistinct: 5, failOnCheckError: true, timeoutSeconds: 120, traffic: { enabled: false } },
+            warmup: { concurrency: 5, holdMs: [250, 400], mode: "helper", minDistinct: 5, failOnCheckError: true, timeoutSeconds: 120, yieldToUsersMs: 60000, traffic: { enabled: false } },
             keepWarm: [{ schedule: "rate(5 minutes)", concurrency: 5 }],
             deployment: { config: DeploymentConfig.Canary10Percent5Minutes, alarms: [], errorAlarm: false, coldStartAlarm: { enabled: false }, triggers: [], postTraffic: false },
             httpApi: { throttlingBurstLimit: 200, throttlingRateLimit: 100 },
@@ -92,6 +92,13 @@ describe("resolveMangumFunctionArgs", () => {
         ["minDistinct above concurrency", { warmup: { concurrency: 3, minDistinct: 4 } }, "warmup.minDistinct must be an integer from 1 to 3; got 4."],
         ["check name with a space", { warmup: { checks: ["my db"] } }, 'warmup.checks must be a list of check names (letters, digits, ".", "_", "-"); got ["my db"].'],
         ["hook timeout too short", { warmup: { timeoutSeconds: 5 } }, "warmup.timeoutSeconds must be an integer from 10 to 900 seconds; got 5."],
+        ["yield window past ten minutes", { warmup: { yieldToUsersMs: 600_001 } }, "warmup.yieldToUsersMs must be an integer from 0 to 600000 ms; got 600001."],
+        ["yield window as a string", { warmup: { yieldToUsersMs: "1m" as unknown as number } }, 'warmup.yieldToUsersMs must be an integer from 0 to 600000 ms; got "1m".'],
+        [
+            "yield window in http mode",
+            { warmup: { mode: "http", path: "/healthz", yieldToUsersMs: 1000 } },
+            'warmup.yieldToUsersMs applies only to warmup.mode "helper": an http warm-up cannot tell whether its environment served a user.',
+        ],
         [
             "hook timeout too short for the hold",
             { warmup: { timeoutSeconds: 12, holdMs: [5000, 8000] } },

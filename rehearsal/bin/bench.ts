@@ -15,7 +15,8 @@
  * Writes bench/results/bench.json, bench.svg, load.json and load.svg, and
  * rewrites the tables in docs/benchmarks.md. Options: --reps N (burst
  * repetitions, default 3), --trials N (distinctness trials, default 20),
- * --load-users 5,10,20, --load-only (section 5 only), --skip-load.
+ * --load-users 5,10,20, --load-only (section 5 only), --skip-load,
+ * --dump-requests FILE (every request of section 5, as JSON lines, for analysis).
  * Exit code 0 when every target is met, 1 otherwise.
  */
 import { LambdaClient } from "@aws-sdk/client-lambda";
@@ -35,8 +36,8 @@ import { max, median, ms } from "../support/stats";
 
 const out = (line = ""): void => void process.stdout.write(line + "\n");
 
-function parseArgs(argv: string[]): { reps: number; trials: number; loadUsers: number[]; load: "also" | "only" | "skip" } {
-    const options = { reps: 3, trials: 20, loadUsers: [5, 10, 20], load: "also" as "also" | "only" | "skip" };
+function parseArgs(argv: string[]): { reps: number; trials: number; loadUsers: number[]; load: "also" | "only" | "skip"; dumpRequests?: string } {
+    const options: { reps: number; trials: number; loadUsers: number[]; load: "also" | "only" | "skip"; dumpRequests?: string } = { reps: 3, trials: 20, loadUsers: [5, 10, 20], load: "also" };
     for (let i = 0; i < argv.length; i++) {
         const arg = argv[i];
         const value = Number(argv[i + 1]);
@@ -46,10 +47,13 @@ function parseArgs(argv: string[]): { reps: number; trials: number; loadUsers: n
         } else if (arg === "--load-users" && /^\d+(,\d+)*$/.test(argv[i + 1] ?? "")) {
             options.loadUsers = (argv[i + 1] as string).split(",").map(Number).filter((n) => n > 0 && n <= 50);
             i++;
+        } else if (arg === "--dump-requests" && argv[i + 1] !== undefined) {
+            options.dumpRequests = argv[i + 1] as string;
+            i++;
         } else if (arg === "--load-only" || arg === "--skip-load") {
             options.load = arg === "--load-only" ? "only" : "skip";
         } else {
-            throw new Error(`unknown or invalid option ${arg} (known: --reps N, --trials N, --load-users 5,10,20, --load-only, --skip-load)`);
+            throw new Error(`unknown or invalid option ${arg} (known: --reps N, --trials N, --load-users 5,10,20, --load-only, --skip-load, --dump-requests FILE)`);
         }
     }
     return options;
@@ -167,14 +171,14 @@ async function main(): Promise<number> {
     out("pulumi-mangum benchmark: one run on this machine, on the rehearsal stage");
     let loadPass = true;
     if (options.load !== "skip") {
-        const code = await loadSection(options.loadUsers);
+        const code = await loadSection(options.loadUsers, options.dumpRequests);
         if (code === null) return 1;
         loadPass = code;
         if (options.load === "only") return loadPass ? 0 : 1;
     }
     let stage: Stage;
     try {
-        stage = await Stage.start({ minuteMs: 50, deploymentConfigName: "CodeDeployDefault.LambdaAllAtOnce" });
+        stage = await Stage.start({ minuteMs: 50, deploymentConfigName: "CodeDeployDefault.LambdaAllAtOnce", isolateInit: true });
     } catch (err) {
         if (err instanceof PrerequisiteError) {
             out(err.message);
@@ -231,8 +235,13 @@ async function main(): Promise<number> {
 
 // ------------------------------------------------------------ deploy under load
 
-/** One CodeDeploy minute in the load section (ms); the canary's 5 minutes last 5 s. */
-const LOAD_MINUTE_MS = 1_000;
+/**
+ * One CodeDeploy minute in the load section (ms); the canary's 5 minutes last 20 s. Not shorter: the
+ * environments' inits are not compressed, and on 2 cores the 30 of a 20-user warm-up take about 10 s of CPU
+ * one after the other (on AWS each has its own); with a 1-second minute that is "10 minutes", and the stand-in
+ * reaped the first environments warmed before the warm-up had even ended.
+ */
+const LOAD_MINUTE_MS = 4_000;
 const LOAD = {
     canary: { weight: 0.1, minutes: 5 },
     // Lambda reaps idle environments after an undocumented time, minutes in practice; here 4 of the canary's 5 minutes,
@@ -243,15 +252,18 @@ const LOAD = {
     // Reserved concurrency as a user would set it for 20 users and a traffic-aware warm-up (20 × 1.5 = 30 held at once
     // beside the users' 20), with room to spare: the stand-in throttles beyond it, as Lambda does.
     appConcurrency: 60,
-    keepWarmEveryMs: 2 * LOAD_MINUTE_MS,
+    // keepWarm: { schedule: "rate(1 minute)" }: EventBridge's finest rate.
+    keepWarmEveryMs: 1 * LOAD_MINUTE_MS,
     warmPhaseMs: 3_000,
-    afterMs: 2_000,
+    afterMs: 1 * LOAD_MINUTE_MS,
     // A one-minute window reads the peak of this run's steady phase (the runs of one C follow each other).
     traffic: { maximum: 50, headroom: 1.5, windowMinutes: 1 },
+    // warmup.yieldToUsersMs: the default minute, compressed like the canary's minutes.
+    yieldToUsersMs: 1 * LOAD_MINUTE_MS,
 };
 
 /** Runs section 5 on its own stage; true when its targets are met, null when the stage could not start. */
-async function loadSection(usersList: number[]): Promise<boolean | null> {
+async function loadSection(usersList: number[], dumpRequests?: string): Promise<boolean | null> {
     out(`5. deploy under load: ${usersList.join(", ")} users × (no warm-up, fixed N = 5, traffic-aware), canary ${LOAD.canary.weight * 100} % for ${LOAD.canary.minutes} min (1 min = ${LOAD_MINUTE_MS} ms)`);
     let stage: Stage;
     try {
@@ -262,7 +274,10 @@ async function loadSection(usersList: number[]): Promise<boolean | null> {
             appConcurrency: LOAD.appConcurrency,
             maxEnvironments: 100,
             // Rendered traffic-aware, so the roles hold its grants and the cold-start metric exists; the fixed runs drop it.
-            warmup: { traffic: LOAD.traffic },
+            warmup: { traffic: LOAD.traffic, yieldToUsersMs: LOAD.yieldToUsersMs },
+            // Each environment's init at the lowest CPU priority until its first invoke ends: on AWS every
+            // environment has its own CPU, so 30 inits do not slow the users' requests (docs/rehearsal.md).
+            isolateInit: true,
         });
     } catch (err) {
         if (err instanceof PrerequisiteError) {
@@ -272,6 +287,7 @@ async function loadSection(usersList: number[]): Promise<boolean | null> {
         throw err;
     }
     const fixedConcurrency = stage.settings.concurrency;
+    const initIsolation = stage.lambda.initIsolation;
     const runs: LoadRun[] = [];
     try {
         const first = await deployVersion(stage, "first", { APP_RELEASE: "load-first" });
@@ -292,6 +308,10 @@ async function loadSection(usersList: number[]): Promise<boolean | null> {
     } finally {
         await stage.stop();
     }
+    if (dumpRequests !== undefined) {
+        fs.writeFileSync(dumpRequests, runs.flatMap((r) => r.requests.map((q) => JSON.stringify({ users: r.users, strategy: r.strategy, ...q }))).join("\n") + "\n");
+        out(`Every request: ${dumpRequests}`);
+    }
     const warm = runs.flatMap((r) => r.requests.filter((q) => q.step === "before" && !q.cold && !q.throttled && !q.error).map((q) => q.latencyMs));
     const warmP50 = median(warm);
     const aware = runs.filter((r) => r.strategy === "traffic");
@@ -301,7 +321,7 @@ async function loadSection(usersList: number[]): Promise<boolean | null> {
     const results: LoadResults = {
         measuredAt: new Date().toISOString(),
         machine: { cpus: os.cpus().length, cpu: os.cpus()[0]?.model ?? "unknown", memoryGiB: Math.round(os.totalmem() / 2 ** 30), node: process.version },
-        config: { minuteMs: LOAD_MINUTE_MS, canary: LOAD.canary, idleTimeoutMs: LOAD.idleTimeoutMs, serviceMs: LOAD.serviceMs, thinkMs: LOAD.thinkMs, appConcurrency: LOAD.appConcurrency, keepWarmEveryMs: LOAD.keepWarmEveryMs, fixedConcurrency, traffic: LOAD.traffic },
+        config: { minuteMs: LOAD_MINUTE_MS, canary: LOAD.canary, idleTimeoutMs: LOAD.idleTimeoutMs, serviceMs: LOAD.serviceMs, thinkMs: LOAD.thinkMs, appConcurrency: LOAD.appConcurrency, keepWarmEveryMs: LOAD.keepWarmEveryMs, fixedConcurrency, traffic: LOAD.traffic, yieldToUsersMs: LOAD.yieldToUsersMs, initIsolation },
         warmP50Ms: warmP50,
         runs: runs.map(({ requests: _r, ...rest }) => rest),
         targets: [

@@ -30,7 +30,7 @@ import type { Logger } from "../../hooks/log";
 import { ACCOUNT, REGION, functionArn } from "../iam/arns";
 import { RoleNotAssumableError, type Principal } from "../iam/authorize";
 import { IamDenied, type IamGate } from "../iam/gate";
-import { ExecutionEnvironment, type EmulatorAnswer } from "./environment";
+import { ExecutionEnvironment, initIsolationAvailable, type EmulatorAnswer } from "./environment";
 import { LoopbackApi, readBody, sleep } from "../support/net";
 import { exitOnTermination } from "../support/signals";
 
@@ -78,8 +78,19 @@ export interface LambdaOptions {
     random?: () => number;
     /** Authorizes every API request and each environment's log delivery; without it every signed request is served. */
     iam?: IamGate;
+    /**
+     * Every environment (app and hooks alike) runs its init at nice 19 and is raised back after its first invoke,
+     * approximating Firecracker's per-environment CPU (environment.ts). Only where the host can raise a process
+     * back (`initIsolationAvailable`); otherwise it is off, and the log says so once.
+     */
+    isolateInit?: boolean;
+    /** Replaces `initIsolationAvailable` (tests). */
+    initIsolationProbe?: () => boolean;
     log: Logger;
 }
+
+/** Whether environments run their init at the lowest CPU priority: asked for and possible, not asked for, or asked for on a host that cannot. */
+export type InitIsolation = "on" | "off" | "unavailable";
 
 /** One invocation as this stand-in saw it; what tests and the benchmark read. */
 export interface InvocationRecord {
@@ -218,12 +229,15 @@ export function parseFunctionName(raw: string): { name: string; qualifier?: stri
 
 export class LambdaStandIn extends LoopbackApi {
     readonly records: InvocationRecord[] = [];
+    private readonly recordsById = new Map<string, InvocationRecord>();
     /** Every environment's output, oldest first, kept after the environment is reaped. */
     readonly logEvents: LogEvent[] = [];
     private readonly functions = new Map<string, FunctionState>();
     private readonly environments: ExecutionEnvironment[] = [];
     /** Environments handed to a request (starting or running); an environment in here gets no other request. */
     private readonly claimed = new Set<ExecutionEnvironment>();
+    /** Busy environments of a configuration that was updated since they started: discarded when they finish. */
+    private readonly retired = new Set<ExecutionEnvironment>();
     private readonly pendingAsync = new Set<Promise<void>>();
     private envCounter = 0;
     /** Each environment's log stream name. */
@@ -232,10 +246,16 @@ export class LambdaStandIn extends LoopbackApi {
     private stopping = false;
     private readonly random: () => number;
     private readonly exitHandler = (): void => this.killAll();
+    readonly initIsolation: InitIsolation;
+    private reniceWarned = false;
 
     constructor(private readonly options: LambdaOptions) {
         super();
         this.random = options.random ?? Math.random;
+        this.initIsolation = !options.isolateInit ? "off" : (options.initIsolationProbe ?? initIsolationAvailable)() ? "on" : "unavailable";
+        if (this.initIsolation === "unavailable") {
+            options.log.warn("lambda.init-isolation.unavailable", { reason: "nice/renice missing or no CAP_SYS_NICE to raise a niced process back; environments init at normal priority" });
+        }
         fs.mkdirSync(path.join(options.workDir, "logs"), { recursive: true });
     }
 
@@ -311,6 +331,15 @@ export class LambdaStandIn extends LoopbackApi {
             }
         }
         fn.config = { ...fn.config, ...changes };
+        // "When you update a function, Lambda provisions an instance of the function … and the function is
+        // processing events with the new configuration" (UpdateFunctionConfiguration, Lambda API reference):
+        // no invocation of $LATEST runs in an environment started with the old configuration again. An idle one
+        // goes now; a busy one finishes its invocation first.
+        for (const env of [...this.environments]) {
+            if (env.functionName !== name || env.version !== "$LATEST") continue;
+            if (this.claimed.has(env)) this.retired.add(env);
+            else this.discard(env);
+        }
     }
 
     /** PublishVersion: snapshots `$LATEST`'s code directory and configuration as the next version. */
@@ -462,7 +491,7 @@ export class LambdaStandIn extends LoopbackApi {
         } finally {
             this.claimed.delete(env);
         }
-        if (answer.broken) this.discard(env);
+        if (answer.broken || this.retired.delete(env)) this.discard(env);
         const endedAt = Date.now();
         this.record({ ...base, environmentId: env.id, logStreamName: this.streams.get(env), cold, throttled: false, functionError: answer.functionError, endedAt, durationMs: endedAt - startedAt });
         return { requestId, version: version.version, statusCode: 200, payload: answer.payload, functionError: answer.functionError };
@@ -500,8 +529,14 @@ export class LambdaStandIn extends LoopbackApi {
         return randomUUID();
     }
 
+    /** The record of one invocation, by its request id (the benchmark asks for each of thousands). */
+    recordOf(requestId: string): InvocationRecord | undefined {
+        return this.recordsById.get(requestId);
+    }
+
     private record(record: InvocationRecord): void {
         this.records.push(record);
+        this.recordsById.set(record.requestId, record);
         this.options.log.info("lambda.invocation", { ...record });
     }
 
@@ -625,6 +660,15 @@ export class LambdaStandIn extends LoopbackApi {
         const environment = new ExecutionEnvironment(id, config.name, version.version, { rie: this.options.rie, command, cwd: version.codeDir, env, timeoutSec: config.timeoutSec ?? 30, logFile,
             onLine: (message) => {
                 if (delivery.allowed) this.logEvents.push({ functionName: config.name, logGroupName, logStreamName: stream, timestamp: Date.now(), message });
+            },
+            isolateInit: this.initIsolation === "on",
+            // Decided once for the stand-in above; environments must not ask again.
+            isolationProbe: () => true,
+            onWarning: (event, fields) => {
+                // One warning tells the story; the same failure on every environment would bury the rest of the log.
+                if (this.reniceWarned) return this.options.log.debug(event, fields);
+                this.reniceWarned = true;
+                this.options.log.warn(event, fields);
             },
         });
         this.streams.set(environment, stream);

@@ -19,6 +19,10 @@ export interface LoadResults {
         keepWarmEveryMs: number;
         fixedConcurrency: number;
         traffic: { maximum: number; headroom: number; windowMinutes: number };
+        /** warmup.yieldToUsersMs of both warm-up strategies (compressed like the minutes). */
+        yieldToUsersMs?: number;
+        /** Whether environments ran their init at the lowest CPU priority (the stand-in's model of per-environment CPU). */
+        initIsolation?: string;
     };
     /** p50 of requests served by warm environments before any deploy: the reference of the 2× target. */
     warmP50Ms: number;
@@ -38,7 +42,9 @@ export function renderLoadMarkdown(r: LoadResults): string {
         `Measured ${r.measuredAt.slice(0, 10)} on ${r.machine.cpus} × ${r.machine.cpu}, ${r.machine.memoryGiB} GiB, Node ${r.machine.node}. ` +
             `Canary ${Math.round(c.canary.weight * 100)} % for ${c.canary.minutes} min, one minute = ${c.minuteMs} ms; idle environments reaped after ${ms(c.idleTimeoutMs)}; ` +
             `each user sends GET /work?ms=${c.serviceMs} through the alias, then thinks ${c.thinkMs[0]}–${c.thinkMs[1]} ms; reserved concurrency ${c.appConcurrency}; ` +
-            `keep-warm tick every ${ms(c.keepWarmEveryMs)} (fixed and traffic-aware); traffic-aware: headroom ${c.traffic.headroom}, maximum ${c.traffic.maximum}. ` +
+            `keep-warm tick every ${ms(c.keepWarmEveryMs)} (fixed and traffic-aware)${c.yieldToUsersMs !== undefined ? `, yielding environments that served users in the last ${ms(c.yieldToUsersMs)}` : ""}; ` +
+            `traffic-aware: headroom ${c.traffic.headroom}, maximum ${c.traffic.maximum}. ` +
+            (c.initIsolation !== undefined ? `Init isolation (each environment's init at the lowest CPU priority): ${c.initIsolation}. ` : "") +
             `Warm p50 before any deploy: ${ms(r.warmP50Ms)}.`,
         "",
     );

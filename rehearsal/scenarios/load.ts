@@ -43,11 +43,16 @@ export interface StepSummary {
     coldStarts: number;
     /** Of those, on the version being deployed; the rest met a new environment of the version it replaces. */
     coldOnNew: number;
+    /** Requests the version being deployed served. */
+    servedByNew: number;
     throttled: number;
     errors: number;
     p50: number;
     p99: number;
     max: number;
+    /** This process's event-loop stall (ms) while the step lasted, p99 and max: latency the stand-in, not the app, added. */
+    loopLagP99Ms?: number;
+    loopLagMaxMs?: number;
 }
 
 export interface LoadRun {
@@ -61,6 +66,10 @@ export interface LoadRun {
     tickTimes: [number, number][];
     /** When the alias's weights changed (ms since the run started): "0%" (published), "10%", "100%". */
     stepTimes: Record<string, number>;
+    /** When the run started on CLOCK_MONOTONIC (µs), the clock of `node --cpu-prof`. */
+    startedMonotonicUs: number;
+    /** Environments of the version being deployed alive as each step began: what the shift landed on. */
+    newEnvironments: Record<string, number>;
     /** Every request that met a cold start: when, in which step, on which version ("old" or "new"). */
     coldRequests: { at: number; step: string; version: "old" | "new" }[];
     steps: StepSummary[];
@@ -93,6 +102,11 @@ export interface LoadOptions {
     release: string;
 }
 
+/** The warm phase goes on until no user met a cold start for this long… */
+const SETTLE_QUIET_MS = 2_000;
+/** …or this much longer than warmPhaseMs at most. */
+const SETTLE_MAX_MS = 15_000;
+
 const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
 
 function percentile(sorted: number[], p: number): number {
@@ -110,6 +124,7 @@ export function summarizeSteps(requests: LoadRequest[], order: string[]): StepSu
                 requests: mine.length,
                 coldStarts: mine.filter((r) => r.cold).length,
                 coldOnNew: mine.filter((r) => r.cold && r.isNew).length,
+                servedByNew: mine.filter((r) => r.isNew).length,
                 throttled: mine.filter((r) => r.throttled).length,
                 errors: mine.filter((r) => r.error).length,
                 p50: served.length ? median(served) : Number.NaN,
@@ -131,6 +146,8 @@ function stepOf(stage: Stage, target: string | null): string {
 
 export async function deployUnderLoad(stage: Stage, o: LoadOptions): Promise<LoadRun> {
     const started = performance.now();
+    // CLOCK_MONOTONIC in µs: the clock of a --cpu-prof profile, to line a slow step up with what the process did.
+    const startedMonotonicUs = Number(process.hrtime.bigint() / 1000n);
     const requests: LoadRequest[] = [];
     let target: string | null = null;
     let running = true;
@@ -138,6 +155,8 @@ export async function deployUnderLoad(stage: Stage, o: LoadOptions): Promise<Loa
         while (running) {
             const step = stepOf(stage, target);
             const at = performance.now() - started;
+            const sentAt = performance.now();
+            inFlight.add(sentAt);
             try {
                 const r = await stage.request(`/work?ms=${o.serviceMs}`);
                 requests.push({ at, step, latencyMs: r.latencyMs, cold: r.cold, throttled: false, error: r.statusCode !== 200, version: r.version, isNew: r.version === target });
@@ -146,6 +165,7 @@ export async function deployUnderLoad(stage: Stage, o: LoadOptions): Promise<Loa
                 const throttled = name === "TooManyRequestsException" || (err as { $metadata?: { httpStatusCode?: number } }).$metadata?.httpStatusCode === 429;
                 requests.push({ at, step, latencyMs: performance.now() - started - at, cold: false, throttled, error: !throttled, version: "?", isNew: false });
             }
+            inFlight.delete(sentAt);
             const [lo, hi] = o.thinkMs;
             await sleep(lo + Math.random() * (hi - lo));
         }
@@ -161,18 +181,40 @@ export async function deployUnderLoad(stage: Stage, o: LoadOptions): Promise<Loa
         }
     }
 
+    // The stand-in and the users share this process's event loop: a stall there is latency no environment
+    // caused. Sampled every 10 ms and reported per step, so a slow step can be told apart from a slow app.
+    const lag: { step: string; ms: number }[] = [];
+    let expected = performance.now() + 10;
+    const lagTimer = setInterval(() => {
+        const t = performance.now();
+        lag.push({ step: stepOf(stage, target), ms: Math.max(0, t - expected) });
+        expected = t + 10;
+    }, 10);
+    const inFlight = new Set<number>();
     const users = Array.from({ length: o.users }, () => user());
+    // Steady state first: the live version scales out to this many users (cold starts of its own, before any
+    // deploy), and the deploy starts only once none has happened for a while, so every cold start counted
+    // during the deploy is the deploy's doing. Bounded, so a stage that never settles still measures.
     await sleep(o.warmPhaseMs);
+    const settleBy = performance.now() + SETTLE_MAX_MS;
+    const lastCold = (): number => Math.max(0, ...requests.filter((r) => r.cold).map((r) => started + r.at + r.latencyMs));
+    // A cold start is known only once its request returns: one still out after a warm request's time may be one.
+    const slowInFlight = (): boolean => [...inFlight].some((t) => performance.now() - t > 4 * o.serviceMs);
+    while (performance.now() < settleBy && (performance.now() - lastCold() < SETTLE_QUIET_MS || slowInFlight())) await sleep(100);
 
     let ticks = 0;
     const tickTimes: [number, number][] = [];
     const stepTimes: Record<string, number> = {};
+    const newEnvironments: Record<string, number> = {};
     let ticking = true;
     const watcher = (async () => {
         let last = "";
         while (ticking) {
             const s = stepOf(stage, target);
-            if (s !== last && s !== "before") stepTimes[s] = Math.round(performance.now() - started);
+            if (s !== last && s !== "before") {
+                stepTimes[s] = Math.round(performance.now() - started);
+                newEnvironments[s] = stage.lambda.environmentsInfo().filter((e) => e.functionName === APP && e.version === target && e.alive).length;
+            }
             last = s;
             await sleep(20);
         }
@@ -217,6 +259,7 @@ export async function deployUnderLoad(stage: Stage, o: LoadOptions): Promise<Loa
     ticking = false;
     running = false;
     await Promise.all(users);
+    clearInterval(lagTimer);
     await ticker;
     await watcher;
 
@@ -230,8 +273,13 @@ export async function deployUnderLoad(stage: Stage, o: LoadOptions): Promise<Loa
         keepWarmTicks: ticks,
         tickTimes,
         stepTimes,
+        newEnvironments,
+        startedMonotonicUs,
         coldRequests: requests.filter((r) => r.cold && r.step !== "before").map((r) => ({ at: Math.round(r.at), step: r.step, version: r.isNew ? "new" : "old" })),
-        steps: summarizeSteps(requests, ["before", "0%", `${Math.round(o.canary.weight * 100)}%`, "100%"]),
+        steps: summarizeSteps(requests, ["before", "0%", `${Math.round(o.canary.weight * 100)}%`, "100%"]).map((s) => {
+            const mine = lag.filter((l) => l.step === s.step).map((l) => l.ms).sort((a, b) => a - b);
+            return { ...s, loopLagP99Ms: percentile(mine, 99), loopLagMaxMs: mine.length ? (mine[mine.length - 1] as number) : Number.NaN };
+        }),
         requests,
         deployOk: o.strategy === "none" || deployError === undefined,
         ...(deployError !== undefined ? { deployError } : {}),

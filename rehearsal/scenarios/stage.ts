@@ -70,6 +70,12 @@ export interface StageOptions {
     appConcurrency?: number;
     /** Environments the machine may run at once, all functions together (the Lambda stand-in's default: 24). */
     maxEnvironments?: number;
+    /**
+     * Environments init at nice 19 and are raised back after their first invoke (LambdaOptions.isolateInit);
+     * `stage.lambda.initIsolation` tells whether it took. Off by default: the test suite runs many suites at once
+     * on few cores, where busy jest workers could starve a nice-19 init; the benchmark turns it on.
+     */
+    isolateInit?: boolean;
     /** CodeDeploy config of the deployment group (a predefined name). */
     deploymentConfigName?: string;
     /** Overrides of the warm-up settings (defaults: the component's, with the app's `db` check). */
@@ -269,6 +275,7 @@ export class Stage {
                 idleTimeoutMs: options.idleTimeoutMs ?? 300_000,
                 asyncRetryDelaysMs: options.asyncRetryDelaysMs ?? [1000, 2000],
                 ...(options.maxEnvironments !== undefined ? { maxEnvironments: options.maxEnvironments } : {}),
+                isolateInit: options.isolateInit ?? false,
                 iam: gate,
                 log,
             });
@@ -478,7 +485,7 @@ export class Stage {
         const text = Buffer.from(out.Payload ?? new Uint8Array()).toString("utf8");
         const requestId = out.$metadata.requestId ?? "";
         // The stand-in records an invocation before it answers it.
-        const cold = this.lambda.records.find((r) => r.requestId === requestId)?.cold ?? false;
+        const cold = this.lambda.recordOf(requestId)?.cold ?? false;
         const base = { requestId, cold, version: out.ExecutedVersion ?? "?", latencyMs };
         if (out.FunctionError !== undefined) return { ...base, statusCode: 502, body: text, functionError: out.FunctionError };
         const reply = JSON.parse(text) as { statusCode?: number; body?: string };

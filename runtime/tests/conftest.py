@@ -11,9 +11,11 @@ import pytest
 from hypothesis import settings
 from hypothesis.configuration import set_hypothesis_home_dir
 
+import mangum_warmup.handler
+import mangum_warmup.prime
 from mangum_warmup import LOGGER_NAME
 from pgserver import PostgresServer
-from warmup_helpers import FakeContext
+from warmup_helpers import FakeClock, FakeContext
 
 # Hypothesis keeps caches in a directory of its own: outside the checkout, like
 # every other cache of the project. No example database: the fuzzing is seeded
@@ -58,3 +60,12 @@ def log_lines() -> Iterator[list[dict[str, Any]]]:
         yield handler.lines
     finally:
         logger.removeHandler(handler)
+
+
+@pytest.fixture
+def clock(monkeypatch: pytest.MonkeyPatch) -> FakeClock:
+    """The handler's and the prime's `time`, replaced by a FakeClock."""
+    fake = FakeClock()
+    for module in (mangum_warmup.handler, mangum_warmup.prime):
+        monkeypatch.setattr(module, "time", fake)
+    return fake

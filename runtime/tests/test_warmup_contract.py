@@ -11,15 +11,19 @@ from mangum import Mangum
 
 from mangum_warmup import MalformedRequest, Warmable, parse_request, warmable
 from warmup_app import make_app
-from warmup_helpers import FIXTURES, load_fixture, warm
+from warmup_events import http_v2
+from warmup_helpers import FIXTURES, http, load_fixture, warm
 
 # Which reply each warm-up event fixture must produce, and from which state.
 EXPECTED: dict[str, list[str]] = {
     # event fixture: replies to consecutive invocations of one fresh environment
     "event.pre-traffic.json": ["reply.cold-ok.json", "reply.warm-ok.json"],
     "event.keep-warm.json": ["reply.cold-ok.json", "reply.warm-ok.json"],
+    # No user request has ended in a fresh environment: nothing to yield to, so it holds.
+    "event.keep-warm-yield.json": ["reply.cold-ok.json", "reply.warm-ok.json"],
     "event.malformed-version.json": ["reply.malformed-request.json"],
     "event.malformed-hold.json": ["reply.malformed-request.json"],
+    "event.malformed-yield.json": ["reply.malformed-request.json"],
 }
 
 
@@ -49,6 +53,7 @@ def test_every_event_fixture_has_an_expectation() -> None:
     assert replies == {r for names in EXPECTED.values() for r in names} | {
         "reply.db-failed.json",
         "reply.prime-failed.json",
+        "reply.yielded.json",
     }
 
 
@@ -65,6 +70,27 @@ def test_event_fixtures_get_replies_shaped_like_the_reply_fixtures(event_name: s
         if "error" not in expected:  # the malformed fixture comes from a warm environment
             assert reply["coldStart"] is expected["coldStart"]
         assert json.loads(json.dumps(reply)) == reply  # what the Lambda runtime will send
+
+
+def test_a_keep_warm_right_after_a_user_is_shaped_like_the_yielded_fixture() -> None:
+    handler = healthy()
+    warm(handler, load_fixture("event.keep-warm.json"))
+    http(handler, http_v2("GET", "/healthz"))
+    reply = warm(handler, load_fixture("event.keep-warm-yield.json"))
+    expected = load_fixture("reply.yielded.json")
+    assert shape(reply) == shape(expected)
+    assert reply.get("yielded") is True
+    assert reply["heldMs"] < 300  # the fixture's holdMs, skipped
+
+
+def test_the_event_fixtures_without_yield_never_get_a_yielded_key() -> None:
+    # Old hooks and the pre-traffic hook send no yieldToUsersMs: their replies must not change.
+    for name in ("event.pre-traffic.json", "event.keep-warm.json"):
+        handler = healthy()
+        http(handler, http_v2("GET", "/healthz"))
+        reply = warm(handler, load_fixture(name))
+        assert "yielded" not in reply
+        assert reply["heldMs"] >= load_fixture(name)["mangum-warmup"]["holdMs"]
 
 
 def test_a_failed_check_reply_is_shaped_like_the_db_failed_fixture() -> None:
@@ -108,6 +134,22 @@ def test_the_malformed_hold_error_names_the_field_and_the_allowed_values() -> No
     )
 
 
+def test_the_malformed_yield_error_names_the_field_and_the_allowed_values() -> None:
+    reply = warm(healthy(), load_fixture("event.malformed-yield.json"))
+    assert reply.get("error") == (
+        "'yieldToUsersMs' must be a number of milliseconds from 0 to 600000, got -1"
+    )
+
+
+def test_the_keep_warm_yield_fixture_parses_to_the_documented_request() -> None:
+    assert parse_request(load_fixture("event.keep-warm-yield.json")["mangum-warmup"]) == {
+        "v": 1,
+        "source": "keep-warm",
+        "holdMs": 300.0,
+        "yieldToUsersMs": 60000.0,
+    }
+
+
 def test_the_pre_traffic_fixture_parses_to_the_documented_request() -> None:
     assert parse_request(load_fixture("event.pre-traffic.json")["mangum-warmup"]) == {
         "v": 1,
@@ -127,3 +169,11 @@ def test_the_reply_fixtures_agree_with_each_other() -> None:
     )
     for key in ("instanceId", "initMs", "functionVersion"):
         assert cold[key] == warm_[key] == malformed[key]
+    # The yielded reply is the warm one that skipped its hold: nothing else differs.
+    yielded = load_fixture("reply.yielded.json")
+    assert yielded["yielded"] is True
+    assert yielded["heldMs"] < warm_["heldMs"]
+    different = ("heldMs", "yielded")
+    assert {k: v for k, v in yielded.items() if k not in different} == {
+        k: v for k, v in warm_.items() if k not in different
+    }

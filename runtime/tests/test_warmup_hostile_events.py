@@ -15,7 +15,13 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from mangum import Mangum
 
-from mangum_warmup import MAX_HOLD_MS, MalformedRequest, parse_request, warmable
+from mangum_warmup import (
+    MAX_HOLD_MS,
+    MAX_YIELD_TO_USERS_MS,
+    MalformedRequest,
+    parse_request,
+    warmable,
+)
 from warmup_app import make_app
 from warmup_helpers import warm
 
@@ -38,6 +44,7 @@ def request(**fields: Any) -> dict[str, Any]:
 DEEP = sys.getrecursionlimit() * 10
 
 HOLD = "'holdMs' must be a number of milliseconds from 0 to 10000, got "
+YIELD = "'yieldToUsersMs' must be a number of milliseconds from 0 to 600000, got "
 SOURCE = "'source' must be one of pre-traffic, keep-warm, deployer, post-traffic, rehearsal, got "
 
 # Each error quotes at most 60 characters of what it got.
@@ -52,6 +59,18 @@ HOSTILE: dict[str, tuple[Any, str]] = {
         HOLD + "<an integer of more than 4000 digits>",
     ),
     "holdMs Infinity": (request(holdMs=float("inf")), HOLD + "Infinity"),
+    "yieldToUsersMs a 310-digit integer": (
+        request(yieldToUsersMs=10**310),
+        YIELD + "1" + "0" * 56 + "...",
+    ),
+    "yieldToUsersMs a negative 400-digit integer": (
+        request(yieldToUsersMs=-(10**400)),
+        YIELD + "-1" + "0" * 55 + "...",
+    ),
+    "yieldToUsersMs nested deeper than the recursion limit": (
+        request(yieldToUsersMs=nested(DEEP)),
+        YIELD + "[" * 57 + "...",
+    ),
     "v nested deeper than the recursion limit": (
         request(v=nested(DEEP)),
         "unsupported warm-up protocol version " + "[" * 57 + "... (this helper speaks 1)",
@@ -117,6 +136,7 @@ JSON_LEAVES = (
     | st.booleans()
     | st.integers(min_value=-(10**400), max_value=10**400)
     | st.integers(min_value=-3, max_value=MAX_HOLD_MS + 3)
+    | st.integers(min_value=MAX_YIELD_TO_USERS_MS - 3, max_value=MAX_YIELD_TO_USERS_MS + 3)
     | st.integers(min_value=10**308, max_value=10**400).map(lambda n: n * (-1) ** (n % 2))
     | st.integers(min_value=1, max_value=DEEP).map(nested)
     | st.floats(allow_nan=True, allow_infinity=True)
@@ -140,6 +160,7 @@ REQUESTS = (
             "holdMs": st.integers(min_value=0, max_value=MAX_HOLD_MS) | JSON,
             "checks": st.lists(st.text(max_size=10), max_size=5) | JSON,
             "deploymentId": st.text(max_size=20) | JSON,
+            "yieldToUsersMs": st.floats(min_value=0, max_value=MAX_YIELD_TO_USERS_MS) | JSON,
         },
     )
     | JSON
@@ -167,6 +188,27 @@ def test_the_parser_accepts_a_valid_request_or_names_the_problem(raw: Any) -> No
     assert all(isinstance(name, str) and len(name) <= 128 for name in parsed.get("checks", []))
     assert isinstance(parsed.get("deploymentId", ""), str)
     assert len(parsed.get("deploymentId", "")) <= 256
+    assert ("yieldToUsersMs" in parsed) is ("yieldToUsersMs" in raw)
+    assert isinstance(parsed.get("yieldToUsersMs", 0.0), float)
+    assert 0 <= parsed.get("yieldToUsersMs", 0.0) <= MAX_YIELD_TO_USERS_MS
+
+
+@settings(max_examples=500, deadline=None)
+@given(JSON | st.floats(min_value=-1, max_value=MAX_YIELD_TO_USERS_MS + 1))
+def test_a_window_is_accepted_in_range_or_named_with_the_range(value: Any) -> None:
+    number = isinstance(value, (int, float)) and not isinstance(value, bool)
+    try:
+        parsed = parse_request(request(yieldToUsersMs=value))
+    except MalformedRequest as exc:
+        error = str(exc)
+    else:
+        assert number
+        assert 0 <= value <= MAX_YIELD_TO_USERS_MS
+        assert parsed.get("yieldToUsersMs") == value
+        return
+    assert error.startswith(YIELD)
+    assert len(error) <= _MAX_ERROR
+    assert not (number and 0 <= value <= MAX_YIELD_TO_USERS_MS)
 
 
 _HANDLER = warmable(Mangum(make_app()[0]), checks={"db": lambda: None})

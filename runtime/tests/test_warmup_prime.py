@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import logging
 import sys
-import time
 import types
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -20,7 +19,7 @@ from mangum_warmup import LOGGER_NAME, ConfigurationError, is_warmup_request, wa
 from mangum_warmup.prime import prime_event
 from warmup_app import make_app
 from warmup_events import http_v2, rest_v1
-from warmup_helpers import http, load_fixture, warm, warmup_event
+from warmup_helpers import FakeClock, http, load_fixture, warm, warmup_event
 
 
 @dataclass
@@ -217,27 +216,6 @@ def test_a_snapstart_restore_primes_again(monkeypatch: pytest.MonkeyPatch) -> No
     assert reply["coldStart"] is True
     assert reply["init"]["prime GET /health"]["ok"] is True
     assert hits.count == 2
-
-
-class FakeClock:
-    def __init__(self) -> None:
-        self.now = time.perf_counter()
-        self.slept: list[float] = []
-
-    def perf_counter(self) -> float:
-        return self.now
-
-    def sleep(self, seconds: float) -> None:
-        self.slept.append(seconds)
-        self.now += seconds
-
-
-@pytest.fixture
-def clock(monkeypatch: pytest.MonkeyPatch) -> FakeClock:
-    fake = FakeClock()
-    for module in (mangum_warmup.handler, mangum_warmup.prime):
-        monkeypatch.setattr(module, "time", fake)
-    return fake
 
 
 def test_the_prime_runs_inside_the_hold(clock: FakeClock) -> None:

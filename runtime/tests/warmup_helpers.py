@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import time
 from dataclasses import dataclass
 from typing import Any, cast
 
@@ -61,3 +62,18 @@ def http(
     assert isinstance(reply, dict)
     assert "protocol" not in reply, reply
     return cast(dict[str, Any], reply)
+
+
+class FakeClock:
+    """perf_counter and sleep for the handler: time moves only when a test moves it."""
+
+    def __init__(self) -> None:
+        self.now = time.perf_counter()
+        self.slept: list[float] = []
+
+    def perf_counter(self) -> float:
+        return self.now
+
+    def sleep(self, seconds: float) -> None:
+        self.slept.append(seconds)
+        self.now += seconds

@@ -113,3 +113,76 @@ it("throws a settings error, after logging it, when MANGUM_WARMUP_CONFIG is inva
         expect.objectContaining({ level: "error", message: "warmup.alias must be an alias name of 1-128 letters, digits, '-' or '_', not all digits (got \"\")" }),
     ]);
 });
+
+describe("yielding to users (warmup.yieldToUsersMs)", () => {
+    const yielding: WarmupSettings = { ...settings, holdMs: [300, 400], yieldToUsersMs: 60_000 };
+
+    it("asks each environment to yield when it served a user within yieldToUsersMs", async () => {
+        // Prepare
+        distinctEnvironments();
+        const { handler } = setup(yielding);
+        // Act
+        await handler({ concurrency: 2 }, context);
+        // Assess
+        const invokes = lambdaMock.commandCalls(InvokeCommand).map((c) => c.args[0].input);
+        expect(invokes.map((i) => sentEvent(i))).toEqual([fixture("event.keep-warm-yield.json"), fixture("event.keep-warm-yield.json")]);
+    });
+
+    it("counts answers that came back to a yielding environment as no shortfall, and says so", async () => {
+        // Prepare: the first and third invocations reach the environment a user is between requests on;
+        // it answers without holding, so it is idle again when the third arrives.
+        const [busy, other] = instanceIds(2);
+        let next = 0;
+        lambdaMock.on(InvokeCommand).callsFake(async () =>
+            next++ === 1 ? invokeOk(replyFixture("reply.warm-ok.json", { instanceId: other! })) : invokeOk(replyFixture("reply.yielded.json", { instanceId: busy! })),
+        );
+        const { handler, logs } = setup(yielding);
+        // Act
+        const result = await handler({ concurrency: 3 }, context);
+        // Assess
+        expect(result).toMatchObject({ pass: true, reasons: [], report: { distinctEnvironments: 2, yieldedToUsers: { environments: 1, invocations: 2 } } });
+        expect(result.notes).toEqual(["1 of the environments reached had served users in the last 60000 ms and answered 2 invocations without holding (their users keep them warm)"]);
+        expect(logs.events("keep-warm.result")).toEqual([expect.objectContaining({ level: "info", pass: true })]);
+    });
+
+    it("still reports a shortfall when environments were shared without yielding", async () => {
+        // Prepare: the same two environments answer, but neither says it yielded.
+        const [a, b] = instanceIds(2);
+        let next = 0;
+        lambdaMock.on(InvokeCommand).callsFake(async () => invokeOk(replyFixture("reply.warm-ok.json", { instanceId: next++ === 1 ? b! : a! })));
+        const { handler } = setup(yielding);
+        // Act
+        const result = await handler({ concurrency: 3 }, context);
+        // Assess
+        expect(result.pass).toBe(false);
+        expect(result.reasons).toEqual(["only 2 distinct execution environments answered; 3 required (warmup.minDistinct)"]);
+        expect(result.report?.yieldedToUsers).toBeUndefined();
+    });
+
+    it("does not honour `yielded` when the keep-warm did not ask for it (yieldToUsersMs 0)", async () => {
+        // Prepare: a helper that says it yielded although nothing asked it to, sharing one environment.
+        const [busy, other] = instanceIds(2);
+        let next = 0;
+        lambdaMock.on(InvokeCommand).callsFake(async () =>
+            next++ === 1 ? invokeOk(replyFixture("reply.warm-ok.json", { instanceId: other! })) : invokeOk(replyFixture("reply.yielded.json", { instanceId: busy! })),
+        );
+        const { handler } = setup({ ...yielding, yieldToUsersMs: 0 });
+        // Act
+        const result = await handler({ concurrency: 3 }, context);
+        // Assess
+        expect(result.pass).toBe(false);
+        expect(result.reasons).toEqual(["only 2 distinct execution environments answered; 3 required (warmup.minDistinct)"]);
+        expect(result.report?.yieldedToUsers).toBeUndefined();
+    });
+
+    it("refuses a reply whose `yielded` is not a boolean", async () => {
+        // Prepare
+        lambdaMock.on(InvokeCommand).callsFake(async () => invokeOk({ ...replyFixture("reply.yielded.json"), yielded: "yes" }));
+        const { handler } = setup(yielding);
+        // Act
+        const result = await handler({ concurrency: 1 }, context);
+        // Assess
+        expect(result.pass).toBe(false);
+        expect(result.reasons[0]).toMatch(/^1 of 1 warm-up invocations did not answer with a valid warm-up reply: malformed mangum-warmup reply: invalid yielded in /);
+    });
+});

@@ -214,7 +214,7 @@ describe("keep-warm through the shift", () => {
     const qualifiers = () => lambdaMock.commandCalls(InvokeCommand).map((c) => c.args[0].input.Qualifier);
     const count = (q: string) => qualifiers().filter((x) => x === q).length;
 
-    test("split alias: the target version is warmed for the whole traffic minus what its users may need during the hold, the leaving one not at all; GetAlias on the unqualified function", async () => {
+    test("without yielding (yieldToUsersMs 0), split alias: the target version is warmed for the whole traffic minus what its users may need during the hold, the leaving one not at all; GetAlias on the unqualified function", async () => {
         peakData(10);
         lambdaMock.on(GetAliasCommand).resolves({ FunctionVersion: "7", RoutingConfig: { AdditionalVersionWeights: { "8": 0.1 } } });
         const { handler, logs } = setup(warmupSettings({ traffic, concurrency: 2, minDistinct: 2 }));
@@ -229,7 +229,7 @@ describe("keep-warm through the shift", () => {
         expect(logs.events("keep-warm.result")).toEqual([expect.objectContaining({ pass: true })]);
     });
 
-    test("alias not split: the version it serves, by number (not counted as the alias's traffic), only the environments users are not holding", async () => {
+    test("without yielding, alias not split: the version it serves, by number (not counted as the alias's traffic), only the environments users are not holding", async () => {
         peakData(3, 6);
         lambdaMock.on(GetAliasCommand).resolves({ FunctionVersion: "7" });
         // A keep-warm minimum above what the peak needs: 12 should be warm; users may need 6 × 1.5 = 9 of them.
@@ -238,7 +238,7 @@ describe("keep-warm through the shift", () => {
         expect([count("7"), qualifiers().length]).toEqual([3, 3]);
     });
 
-    test("a version serving its steady peak gets no warm-up: its users keep every environment it needs warm", async () => {
+    test("without yielding, a version serving its steady peak gets no warm-up: its users keep every environment it needs warm", async () => {
         peakData(8);
         lambdaMock.on(GetAliasCommand).resolves({ FunctionVersion: "7" });
         const { handler } = setup(warmupSettings({ traffic, concurrency: 2, minDistinct: 2 }));
@@ -246,6 +246,28 @@ describe("keep-warm through the shift", () => {
         expect(qualifiers()).toEqual([]);
         expect(result).toMatchObject({ pass: true, report: null, reports: [] });
         expect(result.notes).toContain("the users' own traffic keeps every environment the peak needs busy: no warm-up sent");
+    });
+
+    test("with yielding (the default), split alias: the target version gets its target minus only what its users keep busy (no headroom); their environments answer at once", async () => {
+        peakData(10);
+        lambdaMock.on(GetAliasCommand).resolves({ FunctionVersion: "7", RoutingConfig: { AdditionalVersionWeights: { "8": 0.1 } } });
+        const { handler } = setup(warmupSettings({ traffic, concurrency: 2, minDistinct: 2, yieldToUsersMs: 60_000 }));
+        const result = await handler({ concurrency: 2 }, context);
+        // peak 10 × 1.5 = 15 for the final step; its users (10 % of the peak) keep ceil(10 × 0.1) = 1 busy themselves.
+        expect([count("8"), count("7"), count("live")]).toEqual([14, 0, 0]);
+        expect(result.versions).toEqual([{ qualifier: "8", comingShare: 1, currentShare: 0.1, target: 15, leftToUsers: 1, concurrency: 14 }]);
+        const events = lambdaMock.commandCalls(InvokeCommand).map((c) => JSON.parse(Buffer.from(c.args[0].input.Payload as Uint8Array).toString("utf8")));
+        expect(new Set(events.map((e) => e["mangum-warmup"].yieldToUsersMs))).toEqual(new Set([60_000]));
+    });
+
+    test("with yielding, a version serving its steady peak gets the headroom's spares held, which no user keeps warm", async () => {
+        peakData(8);
+        lambdaMock.on(GetAliasCommand).resolves({ FunctionVersion: "7" });
+        const { handler } = setup(warmupSettings({ traffic, concurrency: 2, minDistinct: 2, yieldToUsersMs: 60_000 }));
+        const result = await handler({ concurrency: 2 }, context);
+        // 8 × 1.5 = 12 should be warm; users keep their 8 busy themselves: the 4 spares.
+        expect([count("7"), qualifiers().length]).toEqual([4, 4]);
+        expect(result).toMatchObject({ pass: true, sizing: { concurrency: 12, basis: "observed-peak" }, versions: [{ qualifier: "7", target: 12, leftToUsers: 8, concurrency: 4 }] });
     });
 
     test("a quiet night warms the rule's minimum", async () => {

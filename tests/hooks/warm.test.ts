@@ -44,6 +44,16 @@ describe("buildWarmupEvent", () => {
         expect(buildWarmupEvent({ ...settings, checks: [] }, "keep-warm", 250)).toEqual(fixture("event.keep-warm.json"));
     });
 
+    it("asks for yielding only in the keep-warm's event, as in the keep-warm-yield fixture", () => {
+        const yielding: WarmupSettings = { ...settings, checks: [], yieldToUsersMs: 60_000 };
+        expect(buildWarmupEvent(yielding, "keep-warm", 300)).toEqual(fixture("event.keep-warm-yield.json"));
+        // The pre-traffic warm-up must prove N distinct environments of a version no user reaches yet: it always holds.
+        expect(buildWarmupEvent(yielding, "pre-traffic", 300)).toEqual({ "mangum-warmup": { v: 1, source: "pre-traffic", holdMs: 300 } });
+        expect(buildWarmupEvent(yielding, "deployer", 300)).toEqual({ "mangum-warmup": { v: 1, source: "deployer", holdMs: 300 } });
+        // 0 (the setting as read when the component sends 0) never yields.
+        expect(buildWarmupEvent({ ...yielding, yieldToUsersMs: 0 }, "keep-warm", 250)).toEqual(fixture("event.keep-warm.json"));
+    });
+
     it("builds the API Gateway v2 event of the http fixture in http mode", () => {
         const http: WarmupSettings = { ...settings, mode: "http", path: "/healthz" };
         expect(buildWarmupEvent(http, "pre-traffic", 312, "d-EXAMPLE123")).toEqual(fixture("http-event.healthz.json"));
@@ -126,6 +136,17 @@ describe("runWarmup", () => {
         // Assess
         expect(report.checks.db?.failed).toBe(1);
         expect(judge(report, lenient)).toEqual({ pass: true, reasons: [] });
+    });
+
+    it("a pre-traffic warm-up never counts `yielded` replies as no shortfall: its verdict gates the deploy", async () => {
+        // Prepare: every reply claims it yielded, all from one environment, although pre-traffic never asks to yield.
+        lambdaMock.on(InvokeCommand).resolves(invokeOk(replyFixture("reply.yielded.json")));
+        const yielding: WarmupSettings = { ...settings, yieldToUsersMs: 60_000 };
+        // Act
+        const report = await runWarmup(lambda, target, yielding, options());
+        // Assess
+        expect(report.yieldedToUsers).toBeUndefined();
+        expect(judge(report, yielding)).toEqual({ pass: false, reasons: ["only 1 distinct execution environments answered; 5 required (warmup.minDistinct)"] });
     });
 
     it("fails when fewer distinct environments answer than required", async () => {
@@ -475,6 +496,9 @@ describe("parseWarmupSettings", () => {
         [{ alias: "7" }, "warmup.alias must be an alias name of 1-128 letters, digits, '-' or '_', not all digits (got \"7\")"],
         [{ failOnCheckError: "yes" }, 'warmup.failOnCheckError must be true or false (got "yes")'],
         [{ checks: ["db", ""] }, 'warmup.checks must be a list of check names (non-empty strings) (got ["db",""])'],
+        [{ yieldToUsersMs: 600_001 }, "warmup.yieldToUsersMs must be an integer from 0 to 600000 (got 600001)"],
+        [{ yieldToUsersMs: -1 }, "warmup.yieldToUsersMs must be an integer from 0 to 600000 (got -1)"],
+        [{ yieldToUsersMs: "60000" }, 'warmup.yieldToUsersMs must be an integer from 0 to 600000 (got "60000")'],
     ])("rejects %j naming the field and the allowed range", (change, message) => {
         const act = () => parseWarmupSettings({ ...settings, ...change });
         expect(act).toThrow(WarmupSettingsError);

@@ -126,6 +126,31 @@ describe("a deploy rehearsed end to end, with IAM enforced", () => {
         expect(stage.gate.calls.filter((c) => c.caller === "app-keep-warm-role" && c.operation === "Invoke" && c.allowed)).toHaveLength(5);
     });
 
+    test("keep-warm: the environment a user has just used answers without holding (yieldToUsersMs), and the tick passes", async () => {
+        const user = await stage.request("/");
+        expect(user.statusCode).toBe(200);
+        const usersEnvironment = stage.lambda.records.find((r) => r.requestId === user.requestId)?.environmentId;
+        expect(usersEnvironment).toBeDefined();
+        const fromRecord = stage.lambda.records.length;
+        const fromLog = stage.lambda.logEvents.length;
+
+        const result = await stage.keepWarmTick();
+
+        // The default window (60 s) covers the request just made: its environment yields, the others hold.
+        expect(result).toMatchObject({ pass: true, report: { requested: 5, yieldedToUsers: { environments: 1 } } });
+        const ticks = stage.lambda.records.slice(fromRecord).filter((r) => r.functionName === APP);
+        const byRequest = new Map(ticks.map((r) => [r.requestId, r.environmentId]));
+        const lines = stage.logRecords(APP, fromLog).map((l) => l.record).filter((r) => r.event === "mangum-warmup" && r.source === "keep-warm");
+        expect(lines).toHaveLength(5);
+        for (const line of lines) {
+            expect(line.yieldToUsersMs).toBe(60000);
+            const onUsers = byRequest.get(line.requestId as string) === usersEnvironment;
+            expect(line.yielded).toBe(onUsers);
+            if (!onUsers) expect(line.heldMs as number).toBeGreaterThanOrEqual(250);
+        }
+        expect(lines.some((l) => l.yielded === true)).toBe(true);
+    });
+
     test("broken new version: the pre-traffic hook reports Failed, the deployer throws the reason, and the old Invocation is not deleted", async () => {
         const calls = stage.deployerCalls.length;
         v3 = await deployVersion(stage, "new-version", { APP_RELEASE: "v3", DATABASE_URL: stage.pg.url("missing_db") });

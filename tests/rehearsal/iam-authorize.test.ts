@@ -49,6 +49,29 @@ describe("policy evaluation", () => {
         );
     });
 
+    test("log streams that differ only in their random environment id are decided once; the date, version and group still count, and each answer names its own stream", async () => {
+        const group = "arn:aws:logs:us-east-1:000000000000:log-group:/aws/lambda/app";
+        const spec = role("r", [{ Effect: "Allow", Action: "logs:PutLogEvents", Resource: `${group}:log-stream:2026/11/29/[7]*` }]);
+        const principals = Principals.fromRoles([spec]);
+        const session = principals.assume(spec.arn, "s", "lambda.amazonaws.com");
+        const authorizer = new Authorizer(principals);
+        const evaluate = jest.spyOn(authorizer as unknown as { evaluate: () => unknown }, "evaluate");
+        const stream = (day: string, version: string, id: string) => `${group}:log-stream:${day}/[${version}]${id.repeat(32 / id.length)}`;
+
+        const a = await authorizer.authorize(session.arn, "logs:PutLogEvents", stream("2026/11/29", "7", "a"));
+        const b = await authorizer.authorize(session.arn, "logs:PutLogEvents", stream("2026/11/29", "7", "b"));
+        expect([a.allowed, b.allowed]).toEqual([true, true]);
+        expect(b.resource).toBe(stream("2026/11/29", "7", "b"));
+        expect(evaluate).toHaveBeenCalledTimes(1);
+
+        const otherVersion = await authorizer.authorize(session.arn, "logs:PutLogEvents", stream("2026/11/29", "8", "a"));
+        const otherDay = await authorizer.authorize(session.arn, "logs:PutLogEvents", stream("2026/11/30", "7", "a"));
+        const otherGroup = await authorizer.authorize(session.arn, "logs:PutLogEvents", stream("2026/11/29", "7", "a").replace("/aws/lambda/app", "/aws/lambda/other"));
+        expect([otherVersion.allowed, otherDay.allowed, otherGroup.allowed]).toEqual([false, false, false]);
+        expect(accessDeniedMessage(otherVersion)).toContain(stream("2026/11/29", "8", "a"));
+        expect(evaluate).toHaveBeenCalledTimes(4);
+    });
+
     test("no statement: implicitly denied, 'because no identity-based policy allows the ACTION action'", async () => {
         const r = await decide(role("r", []), "lambda:GetAlias", FN);
         expect(r).toMatchObject({ allowed: false, decision: "ImplicitlyDenied" });

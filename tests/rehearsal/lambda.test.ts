@@ -110,6 +110,30 @@ describe("Lambda stand-in", () => {
         expect(rc?.cold).toBe(false);
     });
 
+    test("after a configuration update, $LATEST never runs in an environment started with the old one (an idle one goes now, a busy one after its invocation)", async () => {
+        const before = body(await invoke("hook", undefined, {}));
+        expect(before.custom).toBe("from-config");
+        // One busy through the update: it finishes with the old configuration, then is not used again.
+        const busy = invoke("py", undefined, { sleep: 0.5 });
+        await new Promise((resolve) => setTimeout(resolve, 200));
+        const pyFrom = lambda.records.length;
+        lambda.updateFunction("py", { env: { CHANGED: "1" } });
+        lambda.updateFunction("hook", { env: { CUSTOM: "updated" } });
+
+        const after = await invoke("hook", undefined, {});
+        expect(body(after).custom).toBe("updated");
+        expect(lambda.records[lambda.records.length - 1]?.cold).toBe(true);
+        const oldPid = body(await busy).pid;
+        const next = await invoke("py", undefined, {});
+        expect(body(next).pid).not.toBe(oldPid);
+        const [busyRecord, nextRecord] = lambda.records.slice(pyFrom).filter((r) => r.functionName === "py");
+        expect(nextRecord).toMatchObject({ cold: true });
+        expect(nextRecord?.environmentId).not.toBe(busyRecord?.environmentId);
+        // Back as the other tests expect it (a further update, so again in fresh environments).
+        lambda.updateFunction("hook", { env: { CUSTOM: "from-config" } });
+        lambda.updateFunction("py", { env: {} });
+    });
+
     test("beyond the function's concurrency the API answers 429 TooManyRequestsException", async () => {
         const outcomes = await Promise.allSettled([0.6, 0.6, 0.6].map((sleep) => invoke("py", "1", { sleep })));
         const rejected = outcomes.filter((o): o is PromiseRejectedResult => o.status === "rejected");

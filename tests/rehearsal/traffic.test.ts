@@ -105,12 +105,24 @@ describe("traffic-aware warm-up and the cold-start metric, rehearsed", () => {
         expect([0, 3]).toContain((result.userColdStarts as { count: number }).count);
     });
 
-    test("keep-warm: sized from the peak; the serving version's users may need all 12, so none is held from them", async () => {
+    test("keep-warm: sized from the peak; the serving version's spares above its users' peak are held, by number; the environment a user just used answers without holding", async () => {
+        const user = await stage.request("/");
+        const usersEnvironment = stage.lambda.records.find((r) => r.requestId === user.requestId)?.environmentId;
         const from = stage.lambda.records.length;
+        const fromLog = stage.lambda.logEvents.length;
         const line = await stage.keepWarmTick(0);
         expect(line).toMatchObject({ pass: true, sizing: { concurrency: 12, basis: "observed-peak" } });
-        // Not split: 12 of the serving version should be warm, and users may need 8 × 1.5 = 12 of them: none sent.
-        expect(line?.versions).toEqual([]);
-        expect(stage.lambda.records.slice(from).filter((r) => r.functionName === APP)).toEqual([]);
+        // Not split: 12 of the serving version should be warm; its users keep their peak of 8 busy themselves, so the
+        // 4 spares are sent, and the environments users are between requests on answer at once (yieldToUsersMs).
+        const serving = stage.lambda.aliasState(APP, ALIAS).functionVersion;
+        expect(line?.versions).toEqual([{ qualifier: serving, comingShare: 1, currentShare: 1, target: 12, leftToUsers: 8, concurrency: 4 }]);
+        const ticks = stage.lambda.records.slice(from).filter((r) => r.functionName === APP);
+        expect(ticks).toHaveLength(4);
+        expect(new Set(ticks.map((r) => r.qualifier))).toEqual(new Set([serving]));
+        const warmups = stage.logRecords(APP, fromLog).map((l) => l.record).filter((r) => r.event === "mangum-warmup" && r.source === "keep-warm");
+        const envOf = new Map(ticks.map((r) => [r.requestId, r.environmentId]));
+        const onUsers = warmups.filter((w) => envOf.get(w.requestId as string) === usersEnvironment);
+        expect(onUsers.length).toBeGreaterThan(0);
+        expect(onUsers.every((w) => w.yielded === true)).toBe(true);
     });
 });

@@ -9,6 +9,7 @@ from .handler import COLD_START_EVENT, LOGGER_NAME, LambdaContext, Warmable, war
 from .prime import WARMUP_API_ID, WARMUP_DOMAIN_NAME, is_warmup_request
 from .protocol import (
     MAX_HOLD_MS,
+    MAX_YIELD_TO_USERS_MS,
     PROTOCOL_VERSION,
     WARMUP_EVENT_KEY,
     CheckResult,
@@ -24,6 +25,7 @@ __all__ = [
     "COLD_START_EVENT",
     "LOGGER_NAME",
     "MAX_HOLD_MS",
+    "MAX_YIELD_TO_USERS_MS",
     "PROTOCOL_VERSION",
     "WARMUP_API_ID",
     "WARMUP_DOMAIN_NAME",

@@ -52,6 +52,7 @@ class _Environment:
     instance_id: str = field(default_factory=lambda: str(uuid.uuid4()))
     init_ms: float | None = None  # set by the first invocation
     init: dict[str, CheckResult] = field(default_factory=dict)
+    user_ended_at: float | None = None  # perf_counter when the last user request ended
 
 
 class Warmable(Generic[_C, _R]):
@@ -145,14 +146,19 @@ class Warmable(Generic[_C, _R]):
             # it first, so the user waited for the init. One line per such environment,
             # which the component's metric filter counts (see COLD_START_EVENT).
             _log_cold_start(env, context)
-        return self._handler(event, context)
+        try:
+            return self._handler(event, context)
+        finally:
+            # A request that raised still kept this environment busy, and warm.
+            env.user_ended_at = time.perf_counter()
 
     def after_restore(self) -> None:
         """SnapStart after-restore hook: a restored snapshot is a new environment.
 
         New instance id, coldStart and initMs counted afresh from the restore,
-        then the on_restore hooks, the built-in checks' reconnects (sockets in
-        a snapshot are dead) and the on_init preloads, so that their warm
+        no user request yet (a keep-warm holds it: no user keeps it warm), then
+        the on_restore hooks, the built-in checks' reconnects (sockets in a
+        snapshot are dead) and the on_init preloads, so that their warm
         connections are live again. Lambda allows 10 s for all restore hooks.
         The prime runs again on the next warm-up, as in any new environment.
         """
@@ -202,9 +208,12 @@ class Warmable(Generic[_C, _R]):
             if reply["ok"]:
                 self._run_prime(context, redactor)
                 reply["init"] = dict(env.init)
-            hold_until = entered + request["holdMs"] / 1000
-            while (remaining := hold_until - time.perf_counter()) > 0:
-                time.sleep(remaining)
+            if _yields_to_users(env, request, entered):
+                reply["yielded"] = True
+            else:
+                hold_until = entered + request["holdMs"] / 1000
+                while (remaining := hold_until - time.perf_counter()) > 0:
+                    time.sleep(remaining)
         reply["heldMs"] = _ms(time.perf_counter() - entered)
         _scrub(reply, redactor)
         _log_warmup(reply, request, context)
@@ -274,6 +283,17 @@ def warmable(
     )
 
 
+def _yields_to_users(env: _Environment, request: WarmupRequest, entered: float) -> bool:
+    """True when a user request ended less than ``yieldToUsersMs`` before this warm-up entered.
+
+    Such an environment is kept warm by its users. Holding it would take it from
+    the next user, whom Lambda would then give a cold start in a new environment.
+    """
+    window_ms = request.get("yieldToUsersMs", 0.0)
+    ended = env.user_ended_at
+    return window_ms > 0 and ended is not None and (entered - ended) * 1000 < window_ms
+
+
 def _run_all(steps: Mapping[str, Check], redactor: Redactor) -> dict[str, CheckResult]:
     return {name: run_step(step, redactor) for name, step in steps.items()}
 
@@ -339,8 +359,10 @@ def _log_warmup(reply: WarmupReply, request: WarmupRequest | None, context: obje
         "source": request["source"] if request else None,
         "deploymentId": request.get("deploymentId") if request else None,
         "holdMs": request["holdMs"] if request else None,
+        "yieldToUsersMs": request.get("yieldToUsersMs") if request else None,
+        "yielded": reply.get("yielded", False),
         "requestId": getattr(context, "aws_request_id", None),
-        **{k: v for k, v in reply.items() if k not in ("protocol", "ok")},
+        **{k: v for k, v in reply.items() if k not in ("protocol", "ok", "yielded")},
     }
     # A failed preload or prime leaves `ok` alone (only checks decide it) but deserves a WARNING.
     _log_line(reply["ok"] and all(r["ok"] for r in reply["init"].values()), line)

@@ -19,6 +19,9 @@ PROTOCOL_VERSION = 1
 MAX_HOLD_MS = 10_000
 """Largest ``holdMs`` accepted: a hold only has to outlast the other parallel warm-ups."""
 
+MAX_YIELD_TO_USERS_MS = 600_000
+"""Largest ``yieldToUsersMs`` accepted (10 minutes): longer than any keep-warm interval needs."""
+
 MAX_CHECKS = 100
 MAX_CHECK_NAME_CHARS = 128
 MAX_DEPLOYMENT_ID_CHARS = 256
@@ -40,6 +43,7 @@ class WarmupRequest(_WarmupRequired, total=False):
 
     checks: list[str]
     deploymentId: str
+    yieldToUsersMs: float
 
 
 class _CheckRequired(TypedDict):
@@ -69,6 +73,7 @@ class WarmupReply(_ReplyRequired, total=False):
     """A warmable handler's answer to a warm-up event; ``error`` only for a malformed request."""
 
     error: str
+    yielded: bool  # only ever true: present when the hold was skipped for the users' sake
 
 
 class MalformedRequest(ValueError):
@@ -109,6 +114,14 @@ def parse_request(raw: object) -> WarmupRequest:
             f"'holdMs' must be a number of milliseconds from 0 to {MAX_HOLD_MS}, got {_show(hold)}"
         )
     request: WarmupRequest = {"v": PROTOCOL_VERSION, "source": source, "holdMs": float(hold)}
+    if "yieldToUsersMs" in raw:
+        yield_ms = raw["yieldToUsersMs"]
+        if not _is_number(yield_ms) or not 0 <= yield_ms <= MAX_YIELD_TO_USERS_MS:
+            raise MalformedRequest(
+                "'yieldToUsersMs' must be a number of milliseconds from 0 to "
+                f"{MAX_YIELD_TO_USERS_MS}, got {_show(yield_ms)}"
+            )
+        request["yieldToUsersMs"] = float(yield_ms)
     if "checks" in raw:
         checks = raw["checks"]
         if not isinstance(checks, list) or not all(isinstance(c, str) for c in checks):
