@@ -400,7 +400,7 @@ export function buildWarmupEvent(settings: WarmupSettings, source: WarmupSource,
     // Only the keep-warm yields: it runs while users are on the version, and an environment they use
     // needs no hold to stay warm. Every other source warms a version before users reach it (or must
     // prove N distinct environments), so it always holds.
-    if (source === "keep-warm" && settings.yieldToUsersMs !== undefined && settings.yieldToUsersMs > 0) request.yieldToUsersMs = settings.yieldToUsersMs;
+    if (source === "keep-warm" && (settings.yieldToUsersMs ?? 0) > 0) request.yieldToUsersMs = settings.yieldToUsersMs;
     return { [WARMUP_EVENT_KEY]: request };
 }
 

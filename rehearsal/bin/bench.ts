@@ -36,8 +36,16 @@ import { max, median, ms } from "../support/stats";
 
 const out = (line = ""): void => void process.stdout.write(line + "\n");
 
-function parseArgs(argv: string[]): { reps: number; trials: number; loadUsers: number[]; load: "also" | "only" | "skip"; dumpRequests?: string } {
-    const options: { reps: number; trials: number; loadUsers: number[]; load: "also" | "only" | "skip"; dumpRequests?: string } = { reps: 3, trials: 20, loadUsers: [5, 10, 20], load: "also" };
+interface BenchOptions {
+    reps: number;
+    trials: number;
+    loadUsers: number[];
+    load: "also" | "only" | "skip";
+    dumpRequests?: string;
+}
+
+function parseArgs(argv: string[]): BenchOptions {
+    const options: BenchOptions = { reps: 3, trials: 20, loadUsers: [5, 10, 20], load: "also" };
     for (let i = 0; i < argv.length; i++) {
         const arg = argv[i];
         const value = Number(argv[i + 1]);

@@ -113,42 +113,16 @@ export function initIsolationAvailable(): boolean {
     return isolationAvailable;
 }
 
-/** The process group of every live process in the tree under `pid` (the emulator's own and its runtime's). */
-/**
- * Every thread of `pid` and of its descendants, from /proc/PID/task/TID/children (Linux 3.5+,
- * CONFIG_PROC_CHILDREN), which reads a few files instead of every process's stat; without it, from the full
- * process table.
- */
+/** Every thread of `pid` and of its descendants (processTree walks /proc/PID/task/TID/children where it can). */
 function threadsOfTree(pid: number): number[] {
-    const tasks = (p: number): string[] => {
+    return processTree(pid).flatMap((p) => {
         try {
-            return fs.readdirSync(`/proc/${p}/task`);
+            return fs.readdirSync(`/proc/${p}/task`).map(Number);
         } catch {
-            return [];
+            return []; // exited while we looked
         }
-    };
-    const viaChildren = fs.existsSync(`/proc/${process.pid}/task/${process.pid}/children`);
-    const processes = viaChildren ? [] : processTree(pid);
-    const out: number[] = [];
-    const queue = viaChildren ? [pid] : processes;
-    const seen = new Set<number>();
-    while (queue.length > 0) {
-        const p = queue.shift() as number;
-        if (seen.has(p)) continue;
-        seen.add(p);
-        for (const tid of tasks(p)) {
-            out.push(Number(tid));
-            if (!viaChildren) continue;
-            try {
-                for (const child of fs.readFileSync(`/proc/${p}/task/${tid}/children`, "utf8").trim().split(/\s+/)) if (child !== "") queue.push(Number(child));
-            } catch {
-                // the thread exited while we looked
-            }
-        }
-    }
-    return out;
+    });
 }
-
 
 const INVOKE_PATH = "/2015-03-31/functions/function/invocations";
 const TIMEOUT_TEXT = /^Task timed out after [\d.]+ seconds$/;
