@@ -7,11 +7,12 @@
  * skipped, visibly, where the probe says it cannot: there the feature is off
  * by design, which the injected-probe cases cover.
  */
+import { spawn } from "node:child_process";
 import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
 import { createLogger } from "../../hooks/log";
-import { ExecutionEnvironment, initIsolationAvailable, probeInitIsolation, type EnvironmentSpec } from "../../rehearsal/lambda/environment";
+import { ExecutionEnvironment, initIsolationAvailable, probeInitIsolation, setTreeNice, type EnvironmentSpec } from "../../rehearsal/lambda/environment";
 import { LambdaStandIn } from "../../rehearsal/lambda/service";
 import { processTree } from "../../rehearsal/support/proc";
 import { resolvePaths, type Paths } from "../../rehearsal/scenarios/stage";
@@ -108,11 +109,15 @@ const AUTOGROUPS = (() => {
     }
 })();
 
-/** The nice value of the autogroup (session) `pid` belongs to, or null without autogroups. */
+/**
+ * The nice value of the autogroup (session) `pid` belongs to, or null without autogroups. A task still in the
+ * kernel's default autogroup (a session never started with setsid, as under some CI runners) has an empty file
+ * (proc_sched_autogroup_show_task prints nothing when the group is the root task group): it competes at nice 0.
+ */
 function autogroupNice(pid: number): number | null {
     if (!AUTOGROUPS) return null;
     const m = /nice (-?\d+)/.exec(fs.readFileSync(`/proc/${pid}/autogroup`, "utf8"));
-    return m ? Number(m[1]) : null;
+    return m ? Number(m[1]) : 0;
 }
 
 function ownAutogroupNice(): number | null {
@@ -224,6 +229,65 @@ describe("CPU isolation of init", () => {
         expect(autogroupNice(env.pid as number)).toBe(AUTOGROUPS ? ownAutogroupNice() : null);
         expect(await call(env, { echo: "again" })).toMatchObject({ echo: "again" });
         expect(warnings.map((w) => w.event)).toEqual(["lambda.environment.renice-failed"]);
+    });
+});
+
+describe("setTreeNice", () => {
+    // A process that starts a worker thread (several OS threads) when it reads a line, and says so.
+    const SPAWNER = `
+const { Worker } = require("node:worker_threads");
+process.stdin.once("data", () => {
+    new Worker("setInterval(() => {}, 1000)", { eval: true }).once("online", () => process.stdout.write("online\\n"));
+});
+process.stdout.write("ready\\n");
+setInterval(() => {}, 1000);
+`;
+
+    function threadCount(pid: number): number {
+        return fs.readdirSync(`/proc/${pid}/task`).length;
+    }
+
+    ifCapable("a thread created by one not yet lowered, after the tree was listed, is lowered too", async () => {
+        // Prepare: a child whose main thread will create new threads while setTreeNice walks the first listing.
+        const child = spawn(process.execPath, ["-e", SPAWNER], { stdio: ["pipe", "pipe", "inherit"] });
+        try {
+            const lines: string[] = [];
+            const seen = (word: string) =>
+                new Promise<void>((resolve) => {
+                    const check = () => (lines.includes(word) ? resolve() : child.stdout.once("data", (d: Buffer) => (lines.push(...d.toString().split("\n")), check())));
+                    check();
+                });
+            await seen("ready");
+            const pid = child.pid as number;
+            const before = threadCount(pid);
+            let triggered = false;
+            let during = 0;
+            // The first thread set is the main thread: before setting it, make it start the worker and wait (the
+            // worker's threads exist once it is online), so they inherit the base value from a thread not yet set.
+            const set = (tid: number, nice: number): void => {
+                if (!triggered) {
+                    triggered = true;
+                    child.stdin.write("go\n");
+                    const until = Date.now() + 10_000;
+                    while (threadCount(pid) <= before && Date.now() < until) Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 5);
+                    during = threadCount(pid);
+                }
+                os.setPriority(tid, nice);
+            };
+
+            // Act
+            const error = setTreeNice(pid, 19, set);
+            await seen("online");
+
+            // Assess: every thread the child has, including those created mid-walk, is at 19.
+            expect(error).toBeUndefined();
+            expect(during).toBeGreaterThan(before);
+            const values = niceness(pid).get(pid) ?? [];
+            expect(values.length).toBeGreaterThanOrEqual(during);
+            expect(new Set(values)).toEqual(new Set([19]));
+        } finally {
+            child.kill("SIGKILL");
+        }
     });
 });
 
