@@ -37,10 +37,10 @@
  * them. Measured here: with task nice alone, 30 inits still took the users'
  * warm requests from 105 ms to a p50 of 564 ms.
  */
-import { spawn, spawnSync, type ChildProcess } from "node:child_process";
+import { spawnSync } from "node:child_process";
 import * as fs from "node:fs";
 import * as os from "node:os";
-import * as readline from "node:readline";
+import { DirectLauncher, type Launcher } from "./launcher";
 import { killTree, processTree, waitGone } from "../support/proc";
 import { freePort, LOOPBACK, post, releasePort, waitForPort } from "../support/net";
 
@@ -80,6 +80,8 @@ export interface EnvironmentSpec {
     setPriority?: (tid: number, nice: number) => void;
     /** Where a failed raise is reported; the invoke carries on either way. */
     onWarning?: (event: string, fields: Record<string, unknown>) => void;
+    /** How the emulator is started; default a fork of this process (the stand-in passes its spawner, launcher.ts). */
+    launcher?: Launcher;
 }
 
 /**
@@ -154,6 +156,8 @@ export function setTreeNice(pid: number, nice: number, set: (tid: number, nice: 
     return undefined;
 }
 
+const directLauncher = new DirectLauncher();
+
 const INVOKE_PATH = "/2015-03-31/functions/function/invocations";
 const TIMEOUT_TEXT = /^Task timed out after [\d.]+ seconds$/;
 const ERROR_KEYS = new Set(["errorMessage", "errorType", "stackTrace", "requestId", "cause"]);
@@ -178,7 +182,9 @@ export function isRuntimeErrorDocument(payload: Buffer): boolean {
 }
 
 export class ExecutionEnvironment {
-    private process?: ChildProcess;
+    /** The emulator's pid once started. */
+    private emulatorPid?: number;
+    private readonly exitWaiters: (() => void)[] = [];
     private invokePort = 0;
     private apiPort = 0;
     private exited = false;
@@ -203,11 +209,11 @@ export class ExecutionEnvironment {
     }
 
     get alive(): boolean {
-        return this.process !== undefined && !this.exited;
+        return this.emulatorPid !== undefined && !this.exited;
     }
 
     get pid(): number | undefined {
-        return this.process?.pid;
+        return this.emulatorPid;
     }
 
     /** Starts the emulator and waits until it accepts invokes. The runtime itself starts on the first invoke. */
@@ -229,34 +235,28 @@ export class ExecutionEnvironment {
         // starts the runtime (which inherits it): started at 19 behind 30 inits, it took seconds to listen, and
         // polling its port for that long was most of the stand-in's own CPU (npm run bench, section 5).
         const [program, ...argv] = emulator;
-        this.process = spawn(
-            program as string,
-            argv,
-            {
-                cwd: this.spec.cwd,
-                env: { ...this.spec.env, AWS_LAMBDA_FUNCTION_TIMEOUT: String(this.spec.timeoutSec) },
-                stdio: ["ignore", "pipe", "pipe"],
-                // Own process group: a Ctrl-C in the terminal reaches only the
-                // rehearsal, which then stops every environment itself.
-                detached: true,
-            },
-        );
         const file = fs.createWriteStream(this.spec.logFile, { flags: "a" });
-        for (const stream of [this.process.stdout, this.process.stderr]) {
-            if (stream === null) continue;
-            readline.createInterface({ input: stream, crlfDelay: Infinity }).on("line", (line) => {
-                file.write(line + "\n");
-                this.spec.onLine?.(line);
-            });
-        }
-        this.process.once("close", () => file.end());
-        this.process.once("exit", () => {
-            this.exited = true;
-            releasePort(this.invokePort);
-            releasePort(this.apiPort);
+        this.emulatorPid = await (this.spec.launcher ?? directLauncher).launch(
+            { program: program as string, argv, cwd: this.spec.cwd, env: { ...this.spec.env, AWS_LAMBDA_FUNCTION_TIMEOUT: String(this.spec.timeoutSec) } },
+            {
+                line: (line) => {
+                    file.write(line + "\n");
+                    this.spec.onLine?.(line);
+                },
+                exit: () => {
+                    this.exited = true;
+                    releasePort(this.invokePort);
+                    releasePort(this.apiPort);
+                    for (const resolve of this.exitWaiters.splice(0)) resolve();
+                },
+                close: () => file.end(),
+            },
+        ).catch((err: unknown) => {
+            file.end();
+            throw err;
         });
         await waitForPort(this.invokePort, 10_000, () => !this.exited);
-        if (this.niced && this.process.pid !== undefined) await this.lower(this.process.pid);
+        if (this.niced) await this.lower(this.emulatorPid);
     }
 
     /**
@@ -323,7 +323,7 @@ export class ExecutionEnvironment {
     /** Brings every process group of the environment back to our own priority, once. Never throws. */
     private async raise(): Promise<void> {
         this.niced = false;
-        const pid = this.process?.pid;
+        const pid = this.emulatorPid;
         // A killed environment serves nothing more: no priority to restore.
         if (pid === undefined || !this.alive || this.killed.length > 0) return;
         this.setAutogroupNice(pid, ownAutogroupNice());
@@ -352,14 +352,14 @@ export class ExecutionEnvironment {
 
     /** Ends the emulator and its runtime at once (nothing here needs a graceful stop, like Lambda's reaper). */
     kill(): void {
-        if (this.process?.pid === undefined || this.exited) return;
-        this.killed.push(...killTree(this.process.pid));
+        if (this.emulatorPid === undefined || this.exited) return;
+        this.killed.push(...killTree(this.emulatorPid));
     }
 
     /** Resolves when the emulator and every process it started have exited (after `kill`). */
     async stopped(): Promise<void> {
-        if (this.process !== undefined && !this.exited) {
-            await new Promise<void>((resolve) => this.process?.once("exit", () => resolve()));
+        if (this.emulatorPid !== undefined && !this.exited) {
+            await new Promise<void>((resolve) => this.exitWaiters.push(resolve));
         }
         await waitGone(this.killed, 5000);
     }

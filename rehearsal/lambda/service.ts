@@ -31,6 +31,7 @@ import { ACCOUNT, REGION, functionArn } from "../iam/arns";
 import { RoleNotAssumableError, type Principal } from "../iam/authorize";
 import { IamDenied, type IamGate } from "../iam/gate";
 import { ExecutionEnvironment, initIsolationAvailable, type EmulatorAnswer } from "./environment";
+import { SpawnerLauncher } from "./launcher";
 import { LoopbackApi, readBody, sleep } from "../support/net";
 import { exitOnTermination } from "../support/signals";
 
@@ -86,6 +87,13 @@ export interface LambdaOptions {
     isolateInit?: boolean;
     /** Replaces `initIsolationAvailable` (tests). */
     initIsolationProbe?: () => boolean;
+    /**
+     * The compiled spawner (spawner.ts) that starts every emulator out of this process, or false to fork this
+     * process for each one. A fork of the stand-in costs it about 8 ms of its event loop per environment at its
+     * size, which no Lambda front end pays; started on the first environment.
+     * @default spawner.js beside `nodeRuntime`
+     */
+    spawner?: string | false;
     log: Logger;
 }
 
@@ -248,6 +256,7 @@ export class LambdaStandIn extends LoopbackApi {
     private readonly exitHandler = (): void => this.killAll();
     readonly initIsolation: InitIsolation;
     private reniceWarned = false;
+    private launcher?: SpawnerLauncher;
 
     constructor(private readonly options: LambdaOptions) {
         super();
@@ -276,6 +285,7 @@ export class LambdaStandIn extends LoopbackApi {
         if (this.reaper) clearInterval(this.reaper);
         this.killAll();
         await Promise.all(this.environments.map((env) => env.stopped()));
+        await this.launcher?.close();
         await this.close();
         process.off("exit", this.exitHandler);
     }
@@ -662,6 +672,7 @@ export class LambdaStandIn extends LoopbackApi {
                 if (delivery.allowed) this.logEvents.push({ functionName: config.name, logGroupName, logStreamName: stream, timestamp: Date.now(), message });
             },
             isolateInit: this.initIsolation === "on",
+            ...this.launcherOption(),
             // Decided once for the stand-in above; environments must not ask again.
             isolationProbe: () => true,
             onWarning: (event, fields) => {
@@ -673,6 +684,12 @@ export class LambdaStandIn extends LoopbackApi {
         });
         this.streams.set(environment, stream);
         return environment;
+    }
+
+    private launcherOption(): { launcher?: SpawnerLauncher } {
+        if (this.options.spawner === false) return {};
+        this.launcher ??= new SpawnerLauncher(this.options.spawner ?? path.join(path.dirname(this.options.nodeRuntime), "spawner.js"));
+        return { launcher: this.launcher };
     }
 
     private discard(env: ExecutionEnvironment): void {

@@ -97,6 +97,8 @@ export interface Paths {
     rie: string;
     python: string;
     nodeRuntime: string;
+    /** The compiled environment spawner the Lambda stand-in starts emulators with (rehearsal/lambda/spawner.ts). */
+    spawner: string;
     hooksDir: string;
 }
 
@@ -122,12 +124,14 @@ export function resolvePaths(root = findRoot()): Paths {
         rie: process.env.PM_RIE ?? path.join(root, ".toolchain", "go", "bin", "aws-lambda-rie"),
         python: path.join(venv, "bin", "python"),
         nodeRuntime: path.join(root, "bin", "rehearsal", "lambda", "node-runtime.js"),
+        spawner: path.join(root, "bin", "rehearsal", "lambda", "spawner.js"),
         hooksDir: path.join(root, "dist", "hooks"),
     };
     const missing: string[] = [];
     if (!fs.existsSync(paths.rie)) missing.push(`the Lambda Runtime Interface Emulator (${paths.rie}): source scripts/toolchain.sh scripts/rie.sh and run pm_ensure_rie`);
     if (!fs.existsSync(paths.python)) missing.push(`the project virtualenv (${paths.python}): source scripts/toolchain.sh scripts/python.sh and run pm_ensure_venv`);
     if (!fs.existsSync(paths.nodeRuntime)) missing.push(`the compiled Node runtime client (${paths.nodeRuntime}): npm run build`);
+    if (!fs.existsSync(paths.spawner)) missing.push(`the compiled environment spawner (${paths.spawner}): npm run build`);
     for (const hook of ["pre-traffic", "deployer", "keep-warm"]) {
         if (!fs.existsSync(path.join(paths.hooksDir, `${hook}.js`))) missing.push(`the ${hook} hook bundle (dist/hooks/${hook}.js): npm run build`);
     }
@@ -270,6 +274,7 @@ export class Stage {
                 rie: paths.rie,
                 python: paths.python,
                 nodeRuntime: paths.nodeRuntime,
+                spawner: paths.spawner,
                 workDir,
                 baseEnv: {},
                 idleTimeoutMs: options.idleTimeoutMs ?? 300_000,
