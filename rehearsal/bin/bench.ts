@@ -16,7 +16,7 @@
  * rewrites the tables in docs/benchmarks.md. Options: --reps N (burst
  * repetitions, default 3), --trials N (distinctness trials, default 20),
  * --load-users 5,10,20, --load-only (section 5 only), --skip-load,
- * --dump-requests FILE (every request of section 5, as JSON lines, for analysis).
+ * --dump-requests FILE (every user request and warm-up invocation of section 5, as JSON lines, for analysis).
  * Exit code 0 when every target is met, 1 otherwise.
  */
 import { LambdaClient } from "@aws-sdk/client-lambda";
@@ -317,7 +317,11 @@ async function loadSection(usersList: number[], dumpRequests?: string): Promise<
         await stage.stop();
     }
     if (dumpRequests !== undefined) {
-        fs.writeFileSync(dumpRequests, runs.flatMap((r) => r.requests.map((q) => JSON.stringify({ users: r.users, strategy: r.strategy, ...q }))).join("\n") + "\n");
+        const lines = runs.flatMap((r) => [
+            ...r.requests.map((q) => JSON.stringify({ users: r.users, strategy: r.strategy, kind: "user", ...q })),
+            ...r.warmups.map((w) => JSON.stringify({ users: r.users, strategy: r.strategy, kind: "warmup", ...w })),
+        ]);
+        fs.writeFileSync(dumpRequests, lines.join("\n") + "\n");
         out(`Every request: ${dumpRequests}`);
     }
     const warm = runs.flatMap((r) => r.requests.filter((q) => q.step === "before" && !q.cold && !q.throttled && !q.error).map((q) => q.latencyMs));
@@ -331,7 +335,7 @@ async function loadSection(usersList: number[], dumpRequests?: string): Promise<
         machine: { cpus: os.cpus().length, cpu: os.cpus()[0]?.model ?? "unknown", memoryGiB: Math.round(os.totalmem() / 2 ** 30), node: process.version },
         config: { minuteMs: LOAD_MINUTE_MS, canary: LOAD.canary, idleTimeoutMs: LOAD.idleTimeoutMs, serviceMs: LOAD.serviceMs, thinkMs: LOAD.thinkMs, appConcurrency: LOAD.appConcurrency, keepWarmEveryMs: LOAD.keepWarmEveryMs, fixedConcurrency, traffic: LOAD.traffic, yieldToUsersMs: LOAD.yieldToUsersMs, initIsolation },
         warmP50Ms: warmP50,
-        runs: runs.map(({ requests: _r, ...rest }) => rest),
+        runs: runs.map(({ requests: _r, warmups: _w, ...rest }) => rest),
         targets: [
             {
                 name: "traffic-aware: 0 user-facing cold starts during the deploy, for every C (fixed N = 5 beside it)",

@@ -26,7 +26,7 @@ export interface LoadResults {
     };
     /** p50 of requests served by warm environments before any deploy: the reference of the 2× target. */
     warmP50Ms: number;
-    runs: Array<Omit<LoadRun, "requests">>;
+    runs: Array<Omit<LoadRun, "requests" | "warmups">>;
     targets: { name: string; value: string; pass: boolean }[];
 }
 
@@ -87,7 +87,7 @@ export function renderLoadSvg(r: LoadResults): string {
     const plotH = 200;
     const out: string[] = [`<svg xmlns="http://www.w3.org/2000/svg" width="${W}" height="${H}" viewBox="0 0 ${W} ${H}" font-family="sans-serif">`, rect(0, 0, W, H, "#fff")];
     out.push(text(W / 2, 22, "Deploy under load: C users through the alias during a whole canary", "middle", 14));
-    const panel = (x0: number, title: string, value: (run: Omit<LoadRun, "requests"> | undefined) => number, fmt: (v: number) => string, refLine?: { v: number; label: string }) => {
+    const panel = (x0: number, title: string, value: (run: Omit<LoadRun, "requests" | "warmups"> | undefined) => number, fmt: (v: number) => string, refLine?: { v: number; label: string }) => {
         const vals = r.runs.map((run) => value(run)).filter((v) => Number.isFinite(v));
         const top2 = Math.max(1, ...vals, refLine?.v ?? 0) * 1.15;
         out.push(text(x0 + panelW / 2, top - 12, title, "middle", 12));

@@ -75,6 +75,11 @@ export interface LoadRun {
     steps: StepSummary[];
     /** Every request, for the record. */
     requests: LoadRequest[];
+    /**
+     * The app's invocations that did not come through the alias (the warm-ups: pre-traffic and keep-warm, each
+     * by version number), with the environment each reached: what a user's cold start is lined up against.
+     */
+    warmups: { at: number; ms: number; version: string; environmentId?: string; cold: boolean }[];
     deployOk: boolean;
     deployError?: string;
     wallMs: number;
@@ -146,6 +151,8 @@ function stepOf(stage: Stage, target: string | null): string {
 
 export async function deployUnderLoad(stage: Stage, o: LoadOptions): Promise<LoadRun> {
     const started = performance.now();
+    const startedEpochMs = Date.now();
+    const firstRecord = stage.lambda.records.length;
     // CLOCK_MONOTONIC in µs: the clock of a --cpu-prof profile, to line a slow step up with what the process did.
     const startedMonotonicUs = Number(process.hrtime.bigint() / 1000n);
     const requests: LoadRequest[] = [];
@@ -281,6 +288,10 @@ export async function deployUnderLoad(stage: Stage, o: LoadOptions): Promise<Loa
             return { ...s, loopLagP99Ms: percentile(mine, 99), loopLagMaxMs: mine.length ? (mine[mine.length - 1] as number) : Number.NaN };
         }),
         requests,
+        warmups: stage.lambda.records
+            .slice(firstRecord)
+            .filter((r) => r.functionName === APP && r.qualifier !== ALIAS)
+            .map((r) => ({ at: r.startedAt - startedEpochMs, ms: r.durationMs, version: r.version, ...(r.environmentId !== undefined ? { environmentId: r.environmentId } : {}), cold: r.cold })),
         deployOk: o.strategy === "none" || deployError === undefined,
         ...(deployError !== undefined ? { deployError } : {}),
         wallMs: performance.now() - started,

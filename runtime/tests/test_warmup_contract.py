@@ -169,11 +169,14 @@ def test_the_reply_fixtures_agree_with_each_other() -> None:
     )
     for key in ("instanceId", "initMs", "functionVersion"):
         assert cold[key] == warm_[key] == malformed[key]
-    # The yielded reply is the warm one that skipped its hold: nothing else differs.
+    # The yielded reply is the warm one that answered at once, without its
+    # checks or its hold: nothing else differs.
     yielded = load_fixture("reply.yielded.json")
     assert yielded["yielded"] is True
     assert yielded["heldMs"] < warm_["heldMs"]
-    different = ("heldMs", "yielded")
+    assert yielded["checks"] == {}
+    assert warm_["checks"] != {}
+    different = ("heldMs", "yielded", "checks")
     assert {k: v for k, v in yielded.items() if k not in different} == {
         k: v for k, v in warm_.items() if k not in different
     }

@@ -21,20 +21,28 @@ def keep_warm(hold_ms: float, **extra: Any) -> dict[str, Any]:
     return {"mangum-warmup": {"v": 1, "source": "keep-warm", "holdMs": hold_ms, **extra}}
 
 
-def test_a_keep_warm_right_after_a_user_request_skips_the_hold_but_still_checks() -> None:
+def test_a_keep_warm_right_after_a_user_request_answers_at_once_without_checks_or_prime() -> None:
     # Real time: the wrapper as Lambda runs it, nothing patched.
     ran: list[str] = []
     app, counters = make_app()
     handler = warmable(Mangum(app), checks={"db": lambda: ran.append("db")}, prime="/healthz")
     http(handler, http_v2("GET", "/items/1"))
-    reply = warm(handler, keep_warm(2000, yieldToUsersMs=60_000))
+    reply = warm(handler, keep_warm(2000, yieldToUsersMs=60_000, checks=["db"]))
     assert reply.get("yielded") is True
     assert reply["heldMs"] < 1000
     assert reply["ok"] is True
-    # The checks and the prime are the health signal: a yielded warm-up still runs them.
+    # Busy as briefly as it can be: its users are the health signal, and the
+    # environments the keep-warm holds run the checks.
+    assert ran == []
+    assert reply["checks"] == {}
+    assert "prime GET /healthz" not in reply["init"]
+    assert counters.requests == 1
+    # Held (no user within the window any more), it checks and primes as usual.
+    held = warm(handler, keep_warm(10, yieldToUsersMs=0.001, checks=["db"]))
+    assert "yielded" not in held
     assert ran == ["db"]
-    assert reply["init"]["prime GET /healthz"]["ok"] is True
-    assert counters.requests == 2
+    assert held["checks"]["db"]["ok"] is True
+    assert held["init"]["prime GET /healthz"]["ok"] is True
 
 
 def test_a_fresh_environment_is_held(clock: FakeClock) -> None:

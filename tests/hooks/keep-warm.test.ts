@@ -140,7 +140,12 @@ describe("yielding to users (warmup.yieldToUsersMs)", () => {
         // Act
         const result = await handler({ concurrency: 3 }, context);
         // Assess
-        expect(result).toMatchObject({ pass: true, reasons: [], report: { distinctEnvironments: 2, yieldedToUsers: { environments: 1, invocations: 2 } } });
+        // The yielded answers ran no checks (mangum-warmup answers them at once): the held environment's count.
+        expect(result).toMatchObject({
+            pass: true,
+            reasons: [],
+            report: { distinctEnvironments: 2, yieldedToUsers: { environments: 1, invocations: 2 }, checks: { db: { passed: 1, failed: 0, errors: [] } } },
+        });
         expect(result.notes).toEqual(["1 of the environments reached had served users in the last 60000 ms and answered 2 invocations without holding (their users keep them warm)"]);
         expect(logs.events("keep-warm.result")).toEqual([expect.objectContaining({ level: "info", pass: true })]);
     });
@@ -171,7 +176,10 @@ describe("yielding to users (warmup.yieldToUsersMs)", () => {
         const result = await handler({ concurrency: 3 }, context);
         // Assess
         expect(result.pass).toBe(false);
-        expect(result.reasons).toEqual(["only 2 distinct execution environments answered; 3 required (warmup.minDistinct)"]);
+        expect(result.reasons).toEqual([
+            `1 of 2 environments failed check 'db': not reported by mangum-warmup (instance ${busy!.slice(0, 8)}…)`,
+            "only 2 distinct execution environments answered; 3 required (warmup.minDistinct)",
+        ]);
         expect(result.report?.yieldedToUsers).toBeUndefined();
     });
 

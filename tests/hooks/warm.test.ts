@@ -146,7 +146,11 @@ describe("runWarmup", () => {
         const report = await runWarmup(lambda, target, yielding, options());
         // Assess
         expect(report.yieldedToUsers).toBeUndefined();
-        expect(judge(report, yielding)).toEqual({ pass: false, reasons: ["only 1 distinct execution environments answered; 5 required (warmup.minDistinct)"] });
+        // Nor excuses the checks a yielded reply leaves out: an environment that ran none is unchecked.
+        expect(judge(report, yielding)).toEqual({
+            pass: false,
+            reasons: ["1 of 1 environment failed check 'db': not reported by mangum-warmup (instance 3f6c1a9e…)", "only 1 distinct execution environments answered; 5 required (warmup.minDistinct)"],
+        });
     });
 
     it("fails when fewer distinct environments answer than required", async () => {

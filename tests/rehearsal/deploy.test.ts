@@ -146,9 +146,15 @@ describe("a deploy rehearsed end to end, with IAM enforced", () => {
             expect(line.yieldToUsersMs).toBe(60000);
             const onUsers = byRequest.get(line.requestId as string) === usersEnvironment;
             expect(line.yielded).toBe(onUsers);
-            if (!onUsers) expect(line.heldMs as number).toBeGreaterThanOrEqual(250);
+            // The yielded environment answers at once, with no check (the database query) run in it.
+            if (onUsers) expect(line.checks).toEqual({});
+            else expect(line.heldMs as number).toBeGreaterThanOrEqual(250);
+            if (!onUsers) expect(line.checks).toMatchObject({ db: { ok: true } });
         }
         expect(lines.some((l) => l.yielded === true)).toBe(true);
+        // The tick's check count is the held environments', none failed for the yielded one's absent check.
+        const held = new Set(ticks.filter((r) => r.environmentId !== usersEnvironment).map((r) => r.environmentId)).size;
+        expect(result.report?.checks.db).toMatchObject({ passed: held, failed: 0 });
     });
 
     test("broken new version: the pre-traffic hook reports Failed, the deployer throws the reason, and the old Invocation is not deleted", async () => {
