@@ -19,8 +19,9 @@
  * CPU isolation during init (`isolateInit`): on AWS every environment is a
  * Firecracker microVM with its own CPU share, so one environment's init never
  * slows another's requests; here all emulators share the host's cores. The
- * closest one host gets: once the emulator listens, every thread of it is
- * lowered to 19 (the runtime it starts on the first invoke inherits 19), and
+ * closest one host gets: the emulator starts at 19 (nice(1); spawner.ts), is
+ * lowered again once it listens (the runtime it starts on the first invoke
+ * inherits 19), and
  * once its first invoke (the one carrying the init) has returned, every thread
  * of its whole tree is raised back. Every thread, walked through /proc: on
  * Linux PRIO_PROCESS names one thread only, and the emulator puts its runtime
@@ -231,13 +232,21 @@ export class ExecutionEnvironment {
         ];
         // Never nice what cannot be raised back: a warm environment must not serve at 19.
         this.niced = this.spec.isolateInit === true && (this.spec.isolationProbe ?? initIsolationAvailable)();
-        // The emulator itself starts at normal priority and is lowered once it listens, before the first invoke
-        // starts the runtime (which inherits it): started at 19 behind 30 inits, it took seconds to listen, and
-        // polling its port for that long was most of the stand-in's own CPU (npm run bench, section 5).
+        // Started at 19, its session too, so that neither the emulator's own start nor the init it runs on the
+        // first invoke takes CPU from environments serving users: 30 emulators starting at normal priority, each
+        // its own session, took the users' warm requests from 105 to about 310 ms for 200 ms (npm run bench,
+        // section 5, once environments no longer started by forking the stand-in). Lowered again once it listens,
+        // which also covers a session whose autogroup could not be set at once.
         const [program, ...argv] = emulator;
         const file = fs.createWriteStream(this.spec.logFile, { flags: "a" });
         this.emulatorPid = await (this.spec.launcher ?? directLauncher).launch(
-            { program: program as string, argv, cwd: this.spec.cwd, env: { ...this.spec.env, AWS_LAMBDA_FUNCTION_TIMEOUT: String(this.spec.timeoutSec) } },
+            {
+                program: program as string,
+                argv,
+                cwd: this.spec.cwd,
+                env: { ...this.spec.env, AWS_LAMBDA_FUNCTION_TIMEOUT: String(this.spec.timeoutSec) },
+                ...(this.niced ? { nice: 19 } : {}),
+            },
             {
                 line: (line) => {
                     file.write(line + "\n");
@@ -255,7 +264,8 @@ export class ExecutionEnvironment {
             file.end();
             throw err;
         });
-        await waitForPort(this.invokePort, 10_000, () => !this.exited);
+        // At 19 behind a warm-up's 30 inits on 2 cores, an emulator takes longer to listen than it would alone.
+        await waitForPort(this.invokePort, this.niced ? 30_000 : 10_000, () => !this.exited);
         if (this.niced) await this.lower(this.emulatorPid);
     }
 
@@ -306,18 +316,14 @@ export class ExecutionEnvironment {
     }
 
     /**
-     * Lowers the emulator to 19 (its threads, and its session where the kernel has autogroups) before its first
-     * invoke. Lowering needs no privilege. A failure is a warning, and the environment is then treated as never
-     * lowered (nothing to raise back).
+     * Lowers the emulator to 19 again (its threads, and its session where the kernel has autogroups) before its
+     * first invoke. Lowering needs no privilege. A failure is a warning.
      */
     private async lower(pid: number): Promise<void> {
         const error = setTreeNice(pid, 19, this.spec.setPriority);
-        if (error === undefined) {
-            this.setAutogroupNice(pid, 19);
-            return;
-        }
-        this.niced = false;
-        if (this.alive) this.spec.onWarning?.("lambda.environment.renice-failed", { environmentId: this.id, pid, error });
+        this.setAutogroupNice(pid, 19);
+        // It started at 19 (nice(1)) whatever happened here: it is still raised back after its first invoke.
+        if (error !== undefined && this.alive) this.spec.onWarning?.("lambda.environment.renice-failed", { environmentId: this.id, pid, error });
     }
 
     /** Brings every process group of the environment back to our own priority, once. Never throws. */

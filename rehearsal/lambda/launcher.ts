@@ -5,7 +5,7 @@
 import { spawn, type ChildProcess } from "node:child_process";
 import * as readline from "node:readline";
 import { killTree } from "../support/proc";
-import type { SpawnerMessage, SpawnRequest } from "./spawner";
+import { startSession, type SpawnerMessage, type SpawnRequest } from "./spawner";
 
 export type LaunchRequest = Omit<SpawnRequest, "id">;
 
@@ -29,13 +29,7 @@ export interface Launcher {
 /** Forks this process: the simplest way, and what unit tests of one environment use. */
 export class DirectLauncher implements Launcher {
     async launch(request: LaunchRequest, events: LaunchEvents): Promise<number> {
-        const child: ChildProcess = spawn(request.program, request.argv, {
-            cwd: request.cwd,
-            env: request.env,
-            stdio: ["ignore", "pipe", "pipe"],
-            // Own process group: a Ctrl-C in the terminal reaches only the rehearsal, which stops every environment.
-            detached: true,
-        });
+        const child: ChildProcess = startSession(request);
         if (child.pid === undefined) {
             throw await new Promise<Error>((resolve) => child.once("error", resolve));
         }

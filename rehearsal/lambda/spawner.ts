@@ -18,6 +18,7 @@
  * nothing outlives the stand-in, even after a SIGKILL of it.
  */
 import { spawn, type ChildProcess } from "node:child_process";
+import * as fs from "node:fs";
 import * as readline from "node:readline";
 import { killTree } from "../support/proc";
 
@@ -27,6 +28,8 @@ export interface SpawnRequest {
     argv: string[];
     cwd: string;
     env: Record<string, string>;
+    /** Start it at this nice value, its session (autogroup) too: an environment's init must not take the users' CPU. */
+    nice?: number;
 }
 
 export type SpawnerMessage =
@@ -48,8 +51,38 @@ export function isSpawnRequest(value: unknown): value is SpawnRequest {
         typeof r.cwd === "string" &&
         typeof r.env === "object" &&
         r.env !== null &&
-        Object.values(r.env).every((v) => typeof v === "string")
+        Object.values(r.env).every((v) => typeof v === "string") &&
+        (r.nice === undefined || (Number.isInteger(r.nice) && (r.nice as number) >= -20 && (r.nice as number) <= 19))
     );
+}
+
+/**
+ * Starts `request` as its own session, at its nice value when it has one. Through nice(1), which execs the
+ * program with the value already set: every thread it ever starts inherits it (clone(2) copies the nice
+ * value), where setting it after the fact would race the Go runtime's first threads. The session's autogroup
+ * is new (setsid) and at 0; it is set right after the fork, before the program has done any work worth
+ * naming, so that the session as a whole also yields to the users' (sched(7), "The autogroup feature"). A
+ * refused autogroup write (EAGAIN without CAP_SYS_ADMIN) is left to the stand-in, which sets it again once
+ * the emulator listens and reports a failure (environment.ts).
+ */
+export function startSession(request: Omit<SpawnRequest, "id">): ChildProcess {
+    const [program, argv] = request.nice === undefined ? [request.program, request.argv] : ["nice", ["-n", String(request.nice), request.program, ...request.argv]];
+    const child = spawn(program, argv, {
+        cwd: request.cwd,
+        env: request.env,
+        stdio: ["ignore", "pipe", "pipe"],
+        // Own session and process group: a Ctrl-C in the terminal reaches only the rehearsal, which stops every
+        // environment; and its own autogroup, so its CPU share can be set apart from the users'.
+        detached: true,
+    });
+    if (request.nice !== undefined && child.pid !== undefined) {
+        try {
+            fs.writeFileSync(`/proc/${child.pid}/autogroup`, String(request.nice));
+        } catch {
+            // no autogroups here, or EAGAIN: see above
+        }
+    }
+    return child;
 }
 
 function send(message: SpawnerMessage): void {
@@ -59,13 +92,8 @@ function send(message: SpawnerMessage): void {
 function serve(): void {
     const children = new Map<number, ChildProcess>();
     const start = (request: SpawnRequest): void => {
-        const child = spawn(request.program, request.argv, {
-            cwd: request.cwd,
-            env: request.env,
-            stdio: ["ignore", "pipe", "pipe"],
-            // Own process group: a Ctrl-C in the terminal reaches only the rehearsal, which stops every environment.
-            detached: true,
-        });
+        const { id: _id, ...launch } = request;
+        const child = startSession(launch);
         child.once("error", (err) => {
             children.delete(request.id);
             send({ id: request.id, error: err.message });

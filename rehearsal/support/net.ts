@@ -42,6 +42,7 @@ export function releasePort(port: number): void {
 /** Resolves once something accepts TCP connections on the port, or rejects after `timeoutMs`. */
 export async function waitForPort(port: number, timeoutMs: number, isAlive: () => boolean = () => true): Promise<void> {
     const deadline = Date.now() + timeoutMs;
+    let delay = 5;
     while (Date.now() < deadline) {
         if (!isAlive()) throw new Error(`the process meant to listen on ${LOOPBACK}:${port} exited`);
         const ok = await new Promise<boolean>((resolve) => {
@@ -53,7 +54,10 @@ export async function waitForPort(port: number, timeoutMs: number, isAlive: () =
             socket.once("error", () => resolve(false));
         });
         if (ok) return;
-        await sleep(10);
+        // 5 ms, doubling to 40: prompt for a process that is quick to listen, and cheap for the 30 a warm-up
+        // starts at once at the lowest priority (a connect every 10 ms each was a visible share of the stand-in).
+        await sleep(delay);
+        delay = Math.min(40, delay * 2);
     }
     throw new Error(`nothing listened on ${LOOPBACK}:${port} within ${timeoutMs} ms`);
 }

@@ -154,7 +154,7 @@ describe("a deploy rehearsed end to end, with IAM enforced", () => {
         expect(lines.some((l) => l.yielded === true)).toBe(true);
         // The tick's check count is the held environments', none failed for the yielded one's absent check.
         const held = new Set(ticks.filter((r) => r.environmentId !== usersEnvironment).map((r) => r.environmentId)).size;
-        expect(result.report?.checks.db).toMatchObject({ passed: held, failed: 0 });
+        expect(result).toMatchObject({ report: { checks: { db: { passed: held, failed: 0 } } } });
     });
 
     test("broken new version: the pre-traffic hook reports Failed, the deployer throws the reason, and the old Invocation is not deleted", async () => {

@@ -218,16 +218,21 @@ describe("CPU isolation of init", () => {
         expect(warnings).toHaveLength(1);
     });
 
-    ifCapable("a failing lowering is reported once, and the environment then runs at the base priority throughout", async () => {
-        const setPriority = (): void => {
-            throw Object.assign(new Error("setpriority: EPERM: operation not permitted"), { code: "ERR_SYSTEM_ERROR", info: { code: "EPERM" } });
+    ifCapable("a failing re-lowering is reported once, and the environment, started at 19 by nice(1), is still raised back after its first invoke", async () => {
+        // Lowering again once it listens is refused; raising back works.
+        const setPriority = (tid: number, nice: number): void => {
+            if (nice === 19) throw Object.assign(new Error("setpriority: EPERM: operation not permitted"), { code: "ERR_SYSTEM_ERROR", info: { code: "EPERM" } });
+            os.setPriority(tid, nice);
         };
         const warnings: { event: string; fields: Record<string, unknown> }[] = [];
         const env = await startEnv({ isolateInit: true, setPriority, onWarning: (event, fields) => warnings.push({ event, fields }) });
+        // Every thread is at 19 already: the emulator was started at 19, and threads inherit it.
+        expect(new Set(allNice(env.pid as number).values)).toEqual(new Set([19]));
         const first = await call(env, { echo: "still here" });
-        expect(first).toMatchObject({ echo: "still here", initNice: BASE, nice: BASE });
+        expect(first).toMatchObject({ echo: "still here", initNice: 19, nice: 19 });
+        expect(new Set(allNice(env.pid as number).values)).toEqual(new Set([BASE]));
         expect(autogroupNice(env.pid as number)).toBe(AUTOGROUPS ? ownAutogroupNice() : null);
-        expect(await call(env, { echo: "again" })).toMatchObject({ echo: "again" });
+        expect(await call(env, { echo: "again" })).toMatchObject({ echo: "again", nice: BASE });
         expect(warnings.map((w) => w.event)).toEqual(["lambda.environment.renice-failed"]);
     });
 });
