@@ -10,7 +10,7 @@
  * and only its own event loop waits for them.
  *
  * Run as: node spawner.js. Protocol, one JSON document per line:
- * - stdin:  `{"id": N, "program": "...", "argv": [...], "cwd": "...", "env": {...}}`
+ * - stdin:  `{"id": N, "program": "...", "argv": [...], "cwd": "...", "env": {...}, "nice": 19}` (`nice` optional)
  * - stdout: `{"id": N, "pid": P}` once started, or `{"id": N, "error": "..."}` when it could not be;
  *           `{"id": N, "line": "..."}` for every line it prints on stdout or stderr;
  *           `{"id": N, "exit": true}` when it exited, and `{"id": N, "close": true}` once its output is drained.
@@ -119,6 +119,10 @@ function serve(): void {
             return;
         }
         if (isSpawnRequest(request)) start(request);
+        // A request with an id but a bad shape is answered, so that no launch waits for ever on it.
+        else if (typeof request === "object" && request !== null && Number.isSafeInteger((request as { id?: unknown }).id)) {
+            send({ id: (request as { id: number }).id, error: "malformed spawn request (program, argv, cwd and env as strings; nice an integer from -20 to 19)" });
+        }
     });
     // The stand-in gone, writes fail with EPIPE: that must not end this process before it kills what it started.
     process.stdout.on("error", () => undefined);

@@ -168,6 +168,18 @@ setInterval(() => {}, 1000);
         await launcher.close();
     });
 
+    test("a malformed request is refused with the reason, not left waiting", async () => {
+        const launcher = new SpawnerLauncher(paths.spawner);
+        launchers.push(launcher);
+        await expect(launcher.launch({ program: SH, argv: [], cwd: work, env, nice: 20 }, recorder())).rejects.toThrow(
+            "malformed spawn request (program, argv, cwd and env as strings; nice an integer from -20 to 19)",
+        );
+        const events = recorder();
+        await launcher.launch({ program: SH, argv: ["-c", "echo fine"], cwd: work, env }, events);
+        await events.closed;
+        expect(events.seen).toContain("line:fine");
+    });
+
     test("only well-formed requests are acted on", () => {
         const good = { id: 1, program: "/bin/true", argv: ["a"], cwd: "/", env: { A: "b" } };
         expect(isSpawnRequest(good)).toBe(true);
