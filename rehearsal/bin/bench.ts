@@ -17,6 +17,8 @@
  * repetitions, default 3), --trials N (distinctness trials, default 20),
  * --load-users 5,10,20, --load-only (section 5 only), --skip-load,
  * --dump-requests FILE (every user request and warm-up invocation of section 5, as JSON lines, for analysis).
+ * --placement first-started|most-recent|random (which idle environment an invocation gets in section 5: Lambda
+ * does not document it, so the target can be checked under each; default first-started).
  * Exit code 0 when every target is met, 1 otherwise.
  */
 import { LambdaClient } from "@aws-sdk/client-lambda";
@@ -27,7 +29,7 @@ import * as path from "node:path";
 import { gzipSync } from "node:zlib";
 import { WARMUP_LAMBDA_CLIENT_CONFIG, runWarmup } from "../../hooks/warm";
 import { renderMarkdown, renderSvg, type BenchResults, type BurstTrial, type HookTrial } from "../scenarios/bench-report";
-import { REGION } from "../lambda/service";
+import { PLACEMENTS, REGION, type Placement } from "../lambda/service";
 import { burst, deployVersion } from "../scenarios/scenario";
 import { ALIAS, APP, PRE_TRAFFIC, PrerequisiteError, Stage, findRoot } from "../scenarios/stage";
 import { deployUnderLoad, type LoadRun, type Strategy } from "../scenarios/load";
@@ -42,10 +44,11 @@ interface BenchOptions {
     loadUsers: number[];
     load: "also" | "only" | "skip";
     dumpRequests?: string;
+    placement: Placement;
 }
 
 function parseArgs(argv: string[]): BenchOptions {
-    const options: BenchOptions = { reps: 3, trials: 20, loadUsers: [5, 10, 20], load: "also" };
+    const options: BenchOptions = { reps: 3, trials: 20, loadUsers: [5, 10, 20], load: "also", placement: "first-started" };
     for (let i = 0; i < argv.length; i++) {
         const arg = argv[i];
         const value = Number(argv[i + 1]);
@@ -58,10 +61,13 @@ function parseArgs(argv: string[]): BenchOptions {
         } else if (arg === "--dump-requests" && argv[i + 1] !== undefined) {
             options.dumpRequests = argv[i + 1] as string;
             i++;
+        } else if (arg === "--placement" && (PLACEMENTS as readonly string[]).includes(argv[i + 1] ?? "")) {
+            options.placement = argv[i + 1] as Placement;
+            i++;
         } else if (arg === "--load-only" || arg === "--skip-load") {
             options.load = arg === "--load-only" ? "only" : "skip";
         } else {
-            throw new Error(`unknown or invalid option ${arg} (known: --reps N, --trials N, --load-users 5,10,20, --load-only, --skip-load, --dump-requests FILE)`);
+            throw new Error(`unknown or invalid option ${arg} (known: --reps N, --trials N, --load-users 5,10,20, --load-only, --skip-load, --dump-requests FILE, --placement ${PLACEMENTS.join("|")})`);
         }
     }
     return options;
@@ -179,7 +185,7 @@ async function main(): Promise<number> {
     out("pulumi-mangum benchmark: one run on this machine, on the rehearsal stage");
     let loadPass = true;
     if (options.load !== "skip") {
-        const code = await loadSection(options.loadUsers, options.dumpRequests);
+        const code = await loadSection(options.loadUsers, options.dumpRequests, options.placement);
         if (code === null) return 1;
         loadPass = code;
         if (options.load === "only") return loadPass ? 0 : 1;
@@ -271,7 +277,7 @@ const LOAD = {
 };
 
 /** Runs section 5 on its own stage; true when its targets are met, null when the stage could not start. */
-async function loadSection(usersList: number[], dumpRequests?: string): Promise<boolean | null> {
+async function loadSection(usersList: number[], dumpRequests: string | undefined, placement: Placement): Promise<boolean | null> {
     out(`5. deploy under load: ${usersList.join(", ")} users × (no warm-up, fixed N = 5, traffic-aware), canary ${LOAD.canary.weight * 100} % for ${LOAD.canary.minutes} min (1 min = ${LOAD_MINUTE_MS} ms)`);
     let stage: Stage;
     try {
@@ -286,6 +292,7 @@ async function loadSection(usersList: number[], dumpRequests?: string): Promise<
             // Each environment's init at the lowest CPU priority until its first invoke ends: on AWS every
             // environment has its own CPU, so 30 inits do not slow the users' requests (docs/rehearsal.md).
             isolateInit: true,
+            placement,
         });
     } catch (err) {
         if (err instanceof PrerequisiteError) {
@@ -333,7 +340,7 @@ async function loadSection(usersList: number[], dumpRequests?: string): Promise<
     const results: LoadResults = {
         measuredAt: new Date().toISOString(),
         machine: { cpus: os.cpus().length, cpu: os.cpus()[0]?.model ?? "unknown", memoryGiB: Math.round(os.totalmem() / 2 ** 30), node: process.version },
-        config: { minuteMs: LOAD_MINUTE_MS, canary: LOAD.canary, idleTimeoutMs: LOAD.idleTimeoutMs, serviceMs: LOAD.serviceMs, thinkMs: LOAD.thinkMs, appConcurrency: LOAD.appConcurrency, keepWarmEveryMs: LOAD.keepWarmEveryMs, fixedConcurrency, traffic: LOAD.traffic, yieldToUsersMs: LOAD.yieldToUsersMs, initIsolation },
+        config: { minuteMs: LOAD_MINUTE_MS, canary: LOAD.canary, idleTimeoutMs: LOAD.idleTimeoutMs, serviceMs: LOAD.serviceMs, thinkMs: LOAD.thinkMs, appConcurrency: LOAD.appConcurrency, keepWarmEveryMs: LOAD.keepWarmEveryMs, fixedConcurrency, traffic: LOAD.traffic, yieldToUsersMs: LOAD.yieldToUsersMs, initIsolation, placement },
         warmP50Ms: warmP50,
         runs: runs.map(({ requests: _r, warmups: _w, ...rest }) => rest),
         targets: [

@@ -75,8 +75,14 @@ export interface LambdaOptions {
     maxEnvironments?: number;
     /** Retries of a failed asynchronous (Event) invocation and the wait before each; Lambda waits 1 and 2 minutes. */
     asyncRetryDelaysMs?: number[];
-    /** Picks a number in [0, 1) for weighted alias routing; injectable for tests. */
+    /** Picks a number in [0, 1) for weighted alias routing and `placement: "random"`; injectable for tests. */
     random?: () => number;
+    /**
+     * Which idle environment of a version an invocation gets. Lambda does not document its choice, and a keep-warm
+     * cannot steer it (docs/warmup-protocol.md, "Yielding to users"), so the benchmark can be run under each.
+     * @default "first-started"
+     */
+    placement?: Placement;
     /** Authorizes every API request and each environment's log delivery; without it every signed request is served. */
     iam?: IamGate;
     /**
@@ -95,6 +101,21 @@ export interface LambdaOptions {
      */
     spawner?: string | false;
     log: Logger;
+}
+
+/**
+ * How an invocation picks among its version's idle environments: the one started first (the oldest alive), the
+ * one used last (a warm cache's favourite), or any of them.
+ */
+export type Placement = "first-started" | "most-recent" | "random";
+
+export const PLACEMENTS: readonly Placement[] = ["first-started", "most-recent", "random"];
+
+/** The idle environment `placement` gives an invocation; `idle` is in start order and never empty. */
+export function chooseIdle<T extends { lastUsed: number }>(idle: readonly T[], placement: Placement, random: () => number): T {
+    if (placement === "most-recent") return idle.reduce((best, e) => (e.lastUsed > best.lastUsed ? e : best));
+    if (placement === "random") return idle[Math.min(idle.length - 1, Math.floor(random() * idle.length))] as T;
+    return idle[0] as T;
 }
 
 /** Whether environments run their init at the lowest CPU priority: asked for and possible, not asked for, or asked for on a host that cannot. */
@@ -587,7 +608,8 @@ export class LambdaStandIn extends LoopbackApi {
     /** An idle environment of the version, or a new one (cold) if the function's concurrency allows it. */
     private async acquire(fn: FunctionState, version: Version): Promise<{ env: ExecutionEnvironment; cold: boolean }> {
         const name = fn.config.name;
-        const idle = this.environments.find((e) => e.functionName === name && e.version === version.version && e.alive && !this.claimed.has(e));
+        const candidates = this.environments.filter((e) => e.functionName === name && e.version === version.version && e.alive && !this.claimed.has(e));
+        const idle = candidates.length === 0 ? undefined : chooseIdle(candidates, this.options.placement ?? "first-started", this.random);
         if (idle) {
             this.claimed.add(idle);
             return { env: idle, cold: false };

@@ -23,6 +23,8 @@ export interface LoadResults {
         yieldToUsersMs?: number;
         /** Whether environments ran their init at the lowest CPU priority (the stand-in's model of per-environment CPU). */
         initIsolation?: string;
+        /** Which idle environment an invocation got (LambdaOptions.placement): Lambda does not document it. */
+        placement?: string;
     };
     /** p50 of requests served by warm environments before any deploy: the reference of the 2× target. */
     warmP50Ms: number;
@@ -45,6 +47,7 @@ export function renderLoadMarkdown(r: LoadResults): string {
             `keep-warm tick every ${ms(c.keepWarmEveryMs)} (fixed and traffic-aware)${c.yieldToUsersMs !== undefined ? `, yielding environments that served users in the last ${ms(c.yieldToUsersMs)}` : ""}; ` +
             `traffic-aware: headroom ${c.traffic.headroom}, maximum ${c.traffic.maximum}. ` +
             (c.initIsolation !== undefined ? `Init isolation (each environment's init at the lowest CPU priority): ${c.initIsolation}. ` : "") +
+            (c.placement !== undefined ? `An invocation gets the ${c.placement} idle environment of its version. ` : "") +
             `Warm p50 before any deploy: ${ms(r.warmP50Ms)}.`,
         "",
     );

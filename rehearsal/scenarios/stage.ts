@@ -39,7 +39,7 @@ import { Principals, type OutsideCaller, type RoleSpec } from "../iam/authorize"
 import { COMPONENT_NAME, renderRehearsalComponent, type ComponentModel, type FunctionModel, type InvocationModel } from "../iam/component";
 import { IamGate } from "../iam/gate";
 import type { PolicyMutation } from "../iam/mutations";
-import { LambdaStandIn, REGION } from "../lambda/service";
+import { LambdaStandIn, REGION, type Placement } from "../lambda/service";
 import { LogsStandIn } from "../logs/service";
 import { startPostgres, type Postgres } from "../support/postgres";
 
@@ -76,6 +76,8 @@ export interface StageOptions {
      * on few cores, where busy jest workers could starve a nice-19 init; the benchmark turns it on.
      */
     isolateInit?: boolean;
+    /** Which idle environment an invocation gets (LambdaOptions.placement); default the first started. */
+    placement?: Placement;
     /** CodeDeploy config of the deployment group (a predefined name). */
     deploymentConfigName?: string;
     /** Overrides of the warm-up settings (defaults: the component's, with the app's `db` check). */
@@ -281,6 +283,7 @@ export class Stage {
                 asyncRetryDelaysMs: options.asyncRetryDelaysMs ?? [1000, 2000],
                 ...(options.maxEnvironments !== undefined ? { maxEnvironments: options.maxEnvironments } : {}),
                 isolateInit: options.isolateInit ?? false,
+                ...(options.placement !== undefined ? { placement: options.placement } : {}),
                 iam: gate,
                 log,
             });
