@@ -103,6 +103,11 @@ export function createHandler(deps: KeepWarmDeps): (event: unknown, context: Hoo
                     `${prefix}${y.environments} of the environments reached had served users in the last ${effective.yieldToUsersMs} ms and answered ${y.invocations} ` +
                         `${y.invocations === 1 ? "invocation" : "invocations"} without holding (their users keep them warm)`,
                 );
+                // A yielded answer runs no checks: say so when no held environment ran them either, so that a
+                // passing tick is not read as a passing database check.
+                if (y.invocations === report.succeeded) {
+                    notes.push(`${prefix}no environment ran the checks this tick: every one reached had served users in the last ${effective.yieldToUsersMs} ms, and their requests are the health signal`);
+                }
             }
         });
         const result: KeepWarmResult = { pass: reasons.length === 0, reasons, report: reports[0] ?? null, reports, sizing, versions, notes };

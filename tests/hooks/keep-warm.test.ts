@@ -150,6 +150,21 @@ describe("yielding to users (warmup.yieldToUsersMs)", () => {
         expect(logs.events("keep-warm.result")).toEqual([expect.objectContaining({ level: "info", pass: true })]);
     });
 
+    it("says so when no environment ran the checks because every one reached yielded", async () => {
+        // Prepare: one environment, which a user has just used, answers every invocation at once.
+        const [busy] = instanceIds(1);
+        lambdaMock.on(InvokeCommand).callsFake(async () => invokeOk(replyFixture("reply.yielded.json", { instanceId: busy! })));
+        const { handler } = setup({ ...yielding, minDistinct: 1 });
+        // Act
+        const result = await handler({ concurrency: 2 }, context);
+        // Assess: the tick passes (its users keep it warm), and nobody reads that as a passing database check.
+        expect(result).toMatchObject({ pass: true, reasons: [], report: { succeeded: 2, checks: {} } });
+        expect(result.notes).toEqual([
+            "1 of the environments reached had served users in the last 60000 ms and answered 2 invocations without holding (their users keep them warm)",
+            "no environment ran the checks this tick: every one reached had served users in the last 60000 ms, and their requests are the health signal",
+        ]);
+    });
+
     it("still reports a shortfall when environments were shared without yielding", async () => {
         // Prepare: the same two environments answer, but neither says it yielded.
         const [a, b] = instanceIds(2);
